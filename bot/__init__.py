@@ -1,0 +1,1 @@
+"""Slack: the app factory, listeners, Block Kit views, the status card, notifications; the CLI."""

@@ -1,0 +1,12 @@
+"""The `lkubot` command line: a thin client of the packages; each subcommand lives in its own
+module and is registered here."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="lkubot")
+def main() -> None:
+    """lkubot: preview, approve and launch AIX live updates from Slack."""

@@ -1,0 +1,1 @@
+"""Reaching LPARs: the inventory, SSH sessions, the four-stage run engine and reattach."""

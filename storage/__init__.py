@@ -1,0 +1,1 @@
+"""SQLite through sqlite-utils: migrations, requests, votes, runs, events, locks, audit chain."""
