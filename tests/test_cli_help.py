@@ -32,4 +32,5 @@ def test_every_command_has_help() -> None:
             for word in path:
                 assert isinstance(cmd, click.Group)
                 cmd = cmd.get_command(click.Context(cmd), word)
-            assert cmd is not None and (cmd.help or "").strip(), f"{path} has no help text"
+            assert cmd is not None
+            assert (cmd.help or "").strip(), f"{path} has no help text"
