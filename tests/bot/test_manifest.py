@@ -1,0 +1,63 @@
+"""manifest.yml is an app manifest Slack accepts: checked offline against Slack's published
+JSON Schema (a copy kept in tests/fixtures/slack-manifest-schema/)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from referencing import Registry, Resource
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT / "tests" / "fixtures" / "slack-manifest-schema"
+PUBLISHED = "https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/"
+
+
+def _validator() -> jsonschema.protocols.Validator:
+    entry = json.loads((SCHEMAS / "manifest.schema.json").read_text())
+    resources = [
+        (PUBLISHED + name, Resource.from_contents(json.loads((SCHEMAS / name).read_text())))
+        for name in ("manifest.schema.1.0.0.json", "manifest.schema.2.0.0.json")
+    ]
+    registry: Registry[Any] = Registry().with_resources(resources)
+    cls = jsonschema.validators.validator_for(entry)
+    return cls(entry, registry=registry)
+
+
+def _manifest() -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def test_manifest_matches_slacks_schema() -> None:
+    errors = sorted(_validator().iter_errors(_manifest()), key=str)
+    assert not errors, "\n".join(e.message for e in errors)
+
+
+def test_schema_check_can_fail() -> None:
+    broken = _manifest()
+    broken["features"]["slash_commands"][0]["command"] = "lku"  # Slack wants the leading slash
+    assert list(_validator().iter_errors(broken))
+
+
+def test_only_the_scopes_lkubot_needs() -> None:
+    scopes = set(_manifest()["oauth_config"]["scopes"]["bot"])
+    assert scopes == {
+        "commands",
+        "chat:write",
+        "chat:write.public",
+        "files:write",
+        "users:read",
+        "usergroups:read",
+    }
+
+
+@pytest.mark.parametrize("command", ["/lku", "/llu"])
+def test_both_slash_commands_are_declared(command: str) -> None:
+    declared = {c["command"] for c in _manifest()["features"]["slash_commands"]}
+    assert command in declared
