@@ -2,18 +2,23 @@
 launches may happen.
 
 `GroupPolicy` is the configuration model the inventory embeds for each group; it is validated
-once at start-up and passed down. Decisions made from it live in `liveupdate.approval`.
+once at start-up and passed down. `EffectivePolicy` adds what only decision time knows (the
+global admins, who is in which Slack user group, whether lkubot is frozen), and the functions
+at the end decide who may do what. The request state machine (`liveupdate.requests`) uses them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -23,6 +28,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from liveupdate.errors import MembershipUnavailable
 
 # Slack ids are upper-case letters and digits after a one-letter kind; the length bounds are
 # generous (real ids are 9 to 11 characters) but rule out names, mentions and stray spaces.
@@ -204,3 +211,93 @@ def _aware(now: datetime) -> datetime:
     if now.tzinfo is None:
         raise ValueError("lkubot compares times with time zones: pass an aware datetime")
     return now
+
+
+class Freeze(BaseModel):
+    """The global freeze: while active, no launch anywhere unless an admin overrides."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    active: bool = False
+    reason: str | None = None
+    by: SlackUserId | None = None
+    since: AwareDatetime | None = None
+
+
+class MembershipLookup(Protocol):
+    """Is `user` (U...) in the Slack user group `usergroup` (S...)?
+
+    The Slack layer answers from its cache of `usergroups.users.list`. Raising means "could not
+    tell"; lkubot then denies, it never guesses in someone's favour.
+    """
+
+    def __call__(self, user: str, usergroup: str, /) -> bool: ...
+
+
+@dataclass(frozen=True)
+class EffectivePolicy:
+    """Everything a decision about one request needs besides the request and the clock."""
+
+    group: GroupPolicy
+    membership: MembershipLookup
+    admins: frozenset[str] = field(default_factory=frozenset)
+    """The inventory's global admins (user and user group ids)."""
+    freeze: Freeze = field(default_factory=Freeze)
+
+
+def mention(principal: str) -> str:
+    """How Slack writes a user or user group inside a message."""
+    return f"<!subteam^{principal}>" if is_usergroup(principal) else f"<@{principal}>"
+
+
+def is_among(user: str, principals: Iterable[str], membership: MembershipLookup) -> bool:
+    """Is `user` one of `principals`, directly or through a user group?
+
+    A listed user id answers at once. Otherwise each user group is asked; if none says yes and
+    any lookup failed, the answer is unknown and `MembershipUnavailable` is raised, so a Slack
+    outage denies rather than allows.
+    """
+    listed = list(principals)
+    if user in listed:
+        return True
+    failed: list[str] = []
+    for usergroup in (p for p in listed if is_usergroup(p)):
+        try:
+            if membership(user, usergroup):
+                return True
+        # Any failure of the lookup (Slack error, timeout, a bug in the cache) must deny.
+        except Exception:
+            failed.append(usergroup)
+    if failed:
+        raise MembershipUnavailable(
+            f"lkubot could not check whether you are in {', '.join(map(mention, failed))} "
+            "just now, so it did not accept this: try again in a minute."
+        )
+    return False
+
+
+def is_approver(user: str, policy: EffectivePolicy) -> bool:
+    return is_among(user, policy.group.approvers, policy.membership)
+
+
+def is_admin(user: str, policy: EffectivePolicy) -> bool:
+    """Group admins and the inventory's global admins."""
+    return is_among(user, (*policy.group.admins, *sorted(policy.admins)), policy.membership)
+
+
+def next_window_opening(group: GroupPolicy, now: datetime) -> datetime | None:
+    """When the next change window opens after `now` (None when the group has no windows)."""
+    now = _aware(now)
+    openings: list[datetime] = []
+    for window in group.change_windows:
+        zone = ZoneInfo(window.timezone)
+        today = now.astimezone(zone).date()
+        # A window opens at most once a day, so the next 8 days always hold the next opening.
+        for offset in range(8):
+            day = today + timedelta(days=offset)
+            if WEEKDAYS[day.weekday()] in window.days:
+                opening = datetime.combine(day, window.start, tzinfo=zone)
+                if opening > now:
+                    openings.append(opening)
+                    break
+    return min(openings, default=None)

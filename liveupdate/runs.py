@@ -1,0 +1,125 @@
+"""Runs (one per launch of one LPAR), the lines they saw, and the per-LPAR lock.
+
+A run is what lkubot must never lose: the remote pid and log path to find the operation
+again, and how many log lines it has consumed, so a reattach resumes with `tail -n +K+1`
+exactly where it stopped (see docs/remote-commands.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from liveupdate.checks import LparName
+from liveupdate.errors import WrongState
+from liveupdate.requests import RequestId
+
+RunId = Annotated[str, StringConstraints(pattern=r"^LU-[1-9][0-9]{0,8}-[1-9][0-9]{0,3}$")]
+"""`LU-17-1`: the request id and the run's number within it, as in the remote log name."""
+
+
+class RunState(StrEnum):
+    STARTING = "starting"
+    """Created and locked; prep or the detached start may not have happened yet."""
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+    """Out of contact with the LPAR; reattach decides what really happened."""
+
+    @property
+    def terminal(self) -> bool:
+        return self in (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED)
+
+
+_ALLOWED: dict[RunState, frozenset[RunState]] = {
+    RunState.STARTING: frozenset(
+        {RunState.RUNNING, RunState.FAILED, RunState.CANCELLED, RunState.UNKNOWN}
+    ),
+    RunState.RUNNING: frozenset(
+        {RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED, RunState.UNKNOWN}
+    ),
+    RunState.UNKNOWN: frozenset(
+        {RunState.RUNNING, RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED}
+    ),
+}
+
+
+class Run(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: RunId
+    request_id: RequestId
+    number: int = Field(ge=1)
+    lpar: LparName
+    state: RunState = RunState.STARTING
+    remote_pid: int | None = Field(default=None, gt=1)
+    log_path: str
+    lines_consumed: int = Field(default=0, ge=0)
+    """Complete log lines already seen; the next follow starts at line lines_consumed + 1."""
+    point_of_no_return: bool = False
+    """The "Non-interruptable live update operation begins" banner has been seen."""
+    blackout_seconds: float | None = Field(default=None, ge=0)
+    started_at: AwareDatetime
+    ended_at: AwareDatetime | None = None
+    status_ts: str | None = None
+    """The Slack ts of the run's status message (opaque outside the Slack layer)."""
+    last_error: str | None = None
+    version: int = Field(default=1, ge=1)
+
+
+class RunEvent(BaseModel):
+    """One thing a run saw in its log, kept verbatim for reattach, export and history.
+
+    `payload` is the JSON of whatever event model the log parser produced; storage keeps it as
+    text and never looks inside, `type` names it for queries.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    offset: int = Field(ge=1)
+    """The log line it came from (the first line is 1)."""
+    type: str = Field(min_length=1, max_length=64)
+    payload: str
+    at: AwareDatetime
+
+
+class Lock(BaseModel):
+    """Nobody else may launch on `lpar` while this exists."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lpar: LparName
+    owner: str = Field(min_length=1)
+    """A run id (`LU-17-1`) or, for a hold placed by an admin, their Slack user id."""
+    reason: str
+    since: AwareDatetime
+
+
+def format_run_id(request_id: str, number: int) -> str:
+    return f"{request_id}-{number}"
+
+
+def remote_log_path(log_dir: str, request_id: str, number: int) -> str:
+    """`LOG_DIR/lkubot-<request id>-<run number>.log`, as docs/remote-commands.md fixes it."""
+    return f"{log_dir.rstrip('/')}/lkubot-{request_id}-{number}.log"
+
+
+def advance_run(
+    run: Run, state: RunState, now: datetime, *, error: str | None = None, **changes: object
+) -> Run:
+    """The run in `state` (and with `changes`), or `WrongState` if a run cannot go there."""
+    if state is not run.state and state not in _ALLOWED.get(run.state, frozenset()):
+        raise WrongState(f"Run {run.id} is {run.state.value}: it cannot become {state.value}.")
+    update: dict[str, object] = {**changes, "state": state, "version": run.version + 1}
+    if error is not None:
+        update["last_error"] = error
+    if state.terminal and run.ended_at is None:
+        update["ended_at"] = now
+    data = run.model_dump()
+    data.update(update)
+    return Run.model_validate(data)
