@@ -66,6 +66,7 @@ UnixUser = Annotated[
     ),
 ]
 
+_HOST_CHARS = re.compile(r"[A-Za-z0-9.:%_-]+")
 _HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _HOST_RULE = (
     "a host must be a DNS name (letters, digits and '-' in dot-separated labels) "
@@ -74,7 +75,8 @@ _HOST_RULE = (
 
 
 def _check_host(value: object) -> str:
-    if isinstance(value, str) and 0 < len(value) <= 253:
+    # The character check comes first: ipaddress accepts any text as an IPv6 zone ("%...").
+    if isinstance(value, str) and 0 < len(value) <= 253 and _HOST_CHARS.fullmatch(value):
         try:
             ipaddress.ip_address(value)
         except ValueError:
