@@ -10,3 +10,9 @@ import click
 @click.version_option(package_name="lkubot")
 def main() -> None:
     """lkubot: preview, approve and launch AIX live updates from Slack."""
+
+
+from bot.cli_inspect import check_config_command, inspect_command  # noqa: E402
+
+main.add_command(inspect_command)
+main.add_command(check_config_command)
