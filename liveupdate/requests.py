@@ -254,16 +254,14 @@ class Finish(_Event):
     detail: str | None = None
 
 
+UserEvent = Annotated[Approve | Reject | Launch | Cancel, Field(discriminator="type")]
+"""Something a person asked for: checked against the policy."""
+SystemEvent = Annotated[Expire | LoseContact | Resume | Finish, Field(discriminator="type")]
+"""Something lkubot observed: time passing, a run's fate."""
 Event = Annotated[
     Approve | Reject | Launch | Cancel | Expire | LoseContact | Resume | Finish,
     Field(discriminator="type"),
 ]
-USER_EVENTS = (Approve, Reject, Launch, Cancel)
-
-
-def actor_of(event: Event) -> str | None:
-    """The person behind an event; None for what lkubot itself observed."""
-    return event.user if isinstance(event, USER_EVENTS) else None
 
 
 # Opening -----------------------------------------------------------------------------------
@@ -317,6 +315,15 @@ def apply(request: Request, event: Event, policy: EffectivePolicy, now: datetime
             return _launch(request, event, policy, now)
         case Cancel():
             return _cancel(request, event, policy, now)
+        case Expire() | LoseContact() | Resume() | Finish():
+            return observe(request, event, now)
+
+
+def observe(request: Request, event: SystemEvent, now: datetime) -> Request:
+    """What lkubot itself saw happen (time passing, a run's fate): no person, no policy."""
+    if now.tzinfo is None:
+        raise ValueError("pass an aware datetime as now")
+    match event:
         case Expire():
             if not request.state.open_for_votes or now < request.expires_at:
                 raise WrongState(f"{request.id} is not due to expire.")
@@ -595,27 +602,3 @@ def _mentions(principals: list[str]) -> str:
 
 def _clock(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M %Z").strip()
-
-
-__all__ = [
-    "Approve",
-    "Cancel",
-    "Event",
-    "Expire",
-    "Finish",
-    "Launch",
-    "LoseContact",
-    "Override",
-    "Request",
-    "RequestState",
-    "Resume",
-    "SlackLocation",
-    "Vote",
-    "VoteDecision",
-    "apply",
-    "check_cancel",
-    "check_launch",
-    "format_request_id",
-    "open_request",
-    "valid_approvals",
-]

@@ -1,0 +1,39 @@
+"""What can go wrong in storage, in words an admin can act on.
+
+StorageError
+├── DatabaseMissing       `--db FILE` names no file (read-only commands never create one)
+├── DatabaseTooNew        written by a newer lkubot: refuse rather than misread it
+├── NotFound              no such request or run
+└── ConcurrentChange      someone else changed the row first (compare-and-set lost)
+
+liveupdate.errors.Refused
+└── LparLocked            a run or an admin hold already owns the LPAR
+"""
+
+from __future__ import annotations
+
+from liveupdate.errors import Refused
+
+
+class StorageError(Exception):
+    pass
+
+
+class DatabaseMissing(StorageError):
+    pass
+
+
+class DatabaseTooNew(StorageError):
+    pass
+
+
+class NotFound(StorageError):
+    pass
+
+
+class ConcurrentChange(StorageError):
+    pass
+
+
+class LparLocked(Refused):
+    """Shown to the person who tried to launch: names who holds the LPAR and since when."""

@@ -1,0 +1,165 @@
+"""The schema, one migration per step, through sqlite-utils' `Migrations`.
+
+Never edit an applied step: add a new one. The names of the applied steps are how lkubot
+recognises a database written by a newer version (a step it does not know).
+
+Times are TEXT in ISO 8601 UTC with microseconds (`2026-11-28T22:00:00.000000+00:00`), so
+their text order is their time order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("lkubot")
+STEPS: list[str] = []
+"""The names of the steps this version knows, in order."""
+
+
+def step(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+    STEPS.append(fn.__name__)
+    return MIGRATIONS()(fn)
+
+
+@step
+def m001_initial(db: Database) -> None:
+    db.table("requests").create(
+        {
+            "id": str,
+            "number": int,
+            "kind": str,
+            "target": str,
+            "grp": str,
+            "requester": str,
+            "created_at": str,
+            "state": str,
+            "fingerprint": str,
+            "expires_at": str,
+            "card_channel": str,
+            "card_ts": str,
+            "override": str,
+            "launched_by": str,
+            "launched_at": str,
+            "ended_at": str,
+            "note": str,
+            "version": int,
+        },
+        pk="id",
+        not_null=["number", "kind", "target", "grp", "requester", "created_at", "state"],
+        strict=True,
+    )
+    db.table("requests").create_index(["number"], unique=True)
+    db.table("requests").create_index(["state", "expires_at"])
+
+    # One row per previewed LPAR: the evidence an approval was given for, and the index
+    # `history LPAR` starts from.
+    db.table("previews").create(
+        {"request_id": str, "lpar": str, "fingerprint": str, "outcome": str, "body": str},
+        pk=("request_id", "lpar"),
+        foreign_keys=[("request_id", "requests", "id")],
+        not_null=["fingerprint", "outcome", "body"],
+        strict=True,
+    )
+    db.table("previews").create_index(["lpar", "request_id"])
+
+    db.table("votes").create(
+        {
+            "id": int,
+            "request_id": str,
+            "user": str,
+            "decision": str,
+            "comment": str,
+            "at": str,
+            "fingerprint": str,
+        },
+        pk="id",
+        foreign_keys=[("request_id", "requests", "id")],
+        not_null=["request_id", "user", "decision", "at", "fingerprint"],
+        strict=True,
+    )
+    # The idempotency key of a vote: a double click or a Slack retry cannot add a second one.
+    db.table("votes").create_index(["request_id", "user"], unique=True)
+
+    db.table("runs").create(
+        {
+            "id": str,
+            "request_id": str,
+            "number": int,
+            "lpar": str,
+            "state": str,
+            "remote_pid": int,
+            "log_path": str,
+            "lines_consumed": int,
+            "point_of_no_return": int,
+            "blackout_seconds": float,
+            "started_at": str,
+            "ended_at": str,
+            "status_ts": str,
+            "last_error": str,
+            "version": int,
+        },
+        pk="id",
+        foreign_keys=[("request_id", "requests", "id")],
+        not_null=["request_id", "number", "lpar", "state", "log_path", "started_at", "version"],
+        strict=True,
+    )
+    db.table("runs").create_index(["request_id", "number"], unique=True)
+    # A request launches each of its LPARs at most once, whatever retries or restarts happen.
+    db.table("runs").create_index(["request_id", "lpar"], unique=True)
+    db.table("runs").create_index(["lpar", "started_at"])
+    db.table("runs").create_index(["state"])
+
+    db.table("run_events").create(
+        {"id": int, "run_id": str, "offset": int, "type": str, "payload": str, "at": str},
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id")],
+        not_null=["run_id", "offset", "type", "payload", "at"],
+        strict=True,
+    )
+    db.table("run_events").create_index(["run_id", "offset"])
+
+    db.table("locks").create(
+        {"lpar": str, "owner": str, "reason": str, "since": str},
+        pk="lpar",
+        not_null=["owner", "reason", "since"],
+        strict=True,
+    )
+
+    db.execute(
+        """CREATE TABLE freeze (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            active INTEGER NOT NULL,
+            reason TEXT,
+            by TEXT,
+            since TEXT
+        ) STRICT"""
+    )
+    db.execute("INSERT INTO freeze (id, active) VALUES (1, 0)")
+
+    db.execute(
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            request_id TEXT,
+            lpar TEXT,
+            detail TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        ) STRICT"""
+    )
+    db.table("audit").create_index(["request_id"])
+    db.table("audit").create_index(["lpar", "id"])
+    # The chain makes edits evident; these make them impossible through SQLite itself.
+    db.execute(
+        """CREATE TRIGGER audit_is_append_only_update BEFORE UPDATE ON audit
+           BEGIN SELECT RAISE(ABORT, 'audit rows are append-only: they cannot be changed'); END"""
+    )
+    db.execute(
+        """CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
+           BEGIN SELECT RAISE(ABORT, 'audit rows are append-only: they cannot be deleted'); END"""
+    )
