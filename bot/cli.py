@@ -16,3 +16,7 @@ from bot.cli_inspect import check_config_command, inspect_command  # noqa: E402
 
 main.add_command(inspect_command)
 main.add_command(check_config_command)
+from bot.cli_audit import audit_command, history_command  # noqa: E402
+
+main.add_command(audit_command)
+main.add_command(history_command)

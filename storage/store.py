@@ -267,11 +267,11 @@ class Store:
         row = next(self.db.query("SELECT * FROM runs WHERE id = ?", [run_id]), None)
         if row is None:
             raise NotFound(f"There is no run {run_id}.")
-        return _run_from_row(row)
+        return run_from_row(row)
 
     def runs_of(self, request_id: str) -> list[Run]:
         return [
-            _run_from_row(row)
+            run_from_row(row)
             for row in self.db.query(
                 "SELECT * FROM runs WHERE request_id = ? ORDER BY number", [request_id]
             )
@@ -281,7 +281,7 @@ class Store:
         """Runs to reattach to after a restart: not succeeded, failed or cancelled."""
         states = [RunState.STARTING.value, RunState.RUNNING.value, RunState.UNKNOWN.value]
         return [
-            _run_from_row(row)
+            run_from_row(row)
             for row in self.db.query(
                 "SELECT * FROM runs WHERE state IN (?, ?, ?) ORDER BY started_at", states
             )
@@ -721,5 +721,5 @@ def _run_row(run: Run) -> dict[str, Any]:
     return row
 
 
-def _run_from_row(row: Mapping[str, Any]) -> Run:
+def run_from_row(row: Mapping[str, Any]) -> Run:
     return Run.model_validate({**row, "point_of_no_return": bool(row["point_of_no_return"])})
