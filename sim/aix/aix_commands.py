@@ -52,11 +52,11 @@ def render_emgr(state: LparState) -> str:
 
 
 def render_lspv(state: LparState) -> str:
-    return "".join(
-        f"{disk.name:<16}{disk.pvid:<36}{disk.volume_group:<16}{'active' if disk.active else ''}".rstrip()
-        + "\n"
-        for disk in state.disks
-    )
+    lines = []
+    for disk in state.disks:
+        status = "active" if disk.active else ""
+        lines.append(f"{disk.name:<16}{disk.pvid:<36}{disk.volume_group:<16}{status}".rstrip())
+    return "".join(line + "\n" for line in lines)
 
 
 def render_hmcauth(state: LparState) -> str:

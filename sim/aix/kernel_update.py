@@ -62,22 +62,29 @@ async def geninstall(inv: Invocation) -> int:
     if busy:
         inv.out.write(busy + "\n")
         return 1
-    if "-p" not in flags:
-        inv.process.kind = "lku"  # from now on, no second live update may start
-    await inv.lpar.clock.sleep(PREVIEW_SECONDS)
-    verdict = check_preview(inv.lpar.state, media, install)
-    if not verdict.ok:
-        inv.out.write("".join(line + "\n" for line in verdict.lines))
-        return verdict.exit_code
     if "-p" in flags:
-        inv.out.write("".join(line + "\n" for line in verdict.lines))
-        inv.out.write(f"{format_timestamp(inv.lpar.clock.now())} {PREVIEW_SUCCEEDED}\n")
-        return 0
+        return await _preview(inv, media, install)
+    inv.process.kind = "lku"  # from now on, no second live update may start
     try:
+        await inv.lpar.clock.sleep(PREVIEW_SECONDS)
+        verdict = check_preview(inv.lpar.state, media, install)
+        if not verdict.ok:
+            inv.out.write("".join(line + "\n" for line in verdict.lines))
+            return verdict.exit_code
         return await _replay(inv, verdict, install)
     except asyncio.CancelledError:
+        # Stopped by TERM or a hangup: what the operation had begun needs `clvupdate`.
         inv.lpar.state.lku_cleanup_pending = True
         raise
+
+
+async def _preview(inv: Invocation, media: str, install: list[str]) -> int:
+    await inv.lpar.clock.sleep(PREVIEW_SECONDS)
+    verdict = check_preview(inv.lpar.state, media, install)
+    inv.out.write("".join(line + "\n" for line in verdict.lines))
+    if verdict.ok:
+        inv.out.write(f"{format_timestamp(inv.lpar.clock.now())} {PREVIEW_SUCCEEDED}\n")
+    return verdict.exit_code
 
 
 def _pause(previous: Step, step: Step, state: LparState, phase_index: dict[str, int]) -> float:

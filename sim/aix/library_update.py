@@ -89,10 +89,10 @@ async def llvupdate(inv: Invocation) -> int:
         timeout = int(flags.get("-t", DEFAULT_TIMEOUT))
     except ValueError:
         return not_simulated(inv)
-    if retries < 1 or not 1 <= timeout <= MAX_TIMEOUT:
+    if retries < 0 or not 1 <= timeout <= MAX_TIMEOUT:
         # SIMULATED WORDING
         inv.out.write_stderr(
-            f"llvupdate: the retries must be at least 1 and the timeout 1 to {MAX_TIMEOUT} "
+            f"llvupdate: the retries must be at least 0 and the timeout 1 to {MAX_TIMEOUT} "
             "seconds.\n"
         )
         return 2
@@ -141,10 +141,13 @@ async def _update(
             tee.line(f"Process {process.pid} ({process.name}) now uses the new {process.module}.")
             updated.append(process.pid)
             continue
-        for attempt in range(1, retries + 1):
+        # -n counts retries after the first attempt (the seed write-up's "tries it 2 times"
+        # for -n2 may mean otherwise: unconfirmed).
+        attempts = retries + 1
+        for attempt in range(1, attempts + 1):
             await clock.sleep(seconds)
             tee.line(
-                f"Attempt {attempt} of {retries} for process {process.pid} ({process.name}) "
+                f"Attempt {attempt} of {attempts} for process {process.pid} ({process.name}) "
                 f"timed out after {seconds} seconds."
             )
         tee.line(f"Process {process.pid} ({process.name}) was not updated.")

@@ -87,7 +87,7 @@ class Efix(_Model):
     label: str = Field(max_length=10)
     state: str = Field(default="S", max_length=4)
     install_time: str = "02/01/25 08:46:29"
-    abstract: str = Field(default="", max_length=38)
+    abstract: str = Field(default="", max_length=37)
 
 
 class Disk(_Model):
