@@ -20,3 +20,6 @@ from bot.cli_audit import audit_command, history_command  # noqa: E402
 
 main.add_command(audit_command)
 main.add_command(history_command)
+from bot.cli_sim import sim_command  # noqa: E402
+
+main.add_command(sim_command)
