@@ -26,6 +26,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -411,11 +412,27 @@ def _describe(error: ValidationError, root: str) -> list[str]:
         path = [str(p) for p in item["loc"] if not (isinstance(p, str) and p in _TAGS)]
         path = [p for p in path if not p.startswith("function-")]
         pointer = "/".join([root, *path]) if root else "/".join(path)
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "union_tag_invalid":
-            message = f"unsupported type {item['input'].get('type')!r}: {message}"
-        found.append(f"{message} [json-pointer:/{pointer}]")
+        found.append(f"{_message(item)} [json-pointer:/{pointer}]")
     return found
+
+
+def _message(item: ErrorDetails) -> str:
+    """Slack's wording where it differs from pydantic's."""
+    ctx = item.get("ctx", {})
+    match item["type"]:
+        case "too_long":
+            return f"must have at most {ctx['max_length']} items, not {ctx['actual_length']}"
+        case "too_short":
+            return f"must have at least {ctx['min_length']} items"
+        case "string_too_long":
+            return f"must be at most {ctx['max_length']} characters, not {len(item['input'])}"
+        case "string_too_short":
+            return f"must be at least {ctx['min_length']} characters"
+        case "extra_forbidden":
+            return "is not a property of this object"
+        case "union_tag_invalid":
+            return f"unsupported type {ctx['tag']!r} (the emulator knows {ctx['expected_tags']})"
+    return item["msg"].removeprefix("Value error, ")
 
 
 def check_blocks(blocks: object) -> list[str]:

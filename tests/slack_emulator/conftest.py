@@ -3,8 +3,11 @@ slack_bolt app over HTTP on 127.0.0.1 so the driver has a real bot to talk to.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from aiohttp import web
@@ -44,5 +47,40 @@ async def served(app: AsyncApp) -> AsyncIterator[str]:
     host, port = runner.addresses[0][:2]
     try:
         yield f"http://{host}:{port}/slack/events"
+    finally:
+        await runner.cleanup()
+
+
+class BotStub:
+    """A stand-in bot endpoint: keeps every raw request and answers with `reply(payload)`."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict[str, str]]] = []
+        self.payloads: list[dict[str, Any]] = []
+        self.reply: Callable[[dict[str, Any]], web.Response] = lambda _: web.Response()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.text()
+        self.received.append((body, dict(request.headers)))
+        form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+        payload = json.loads(form["payload"]) if "payload" in form else form
+        self.payloads.append(payload)
+        return self.reply(payload)
+
+
+@asynccontextmanager
+async def stub_bot(slack: SlackEmulator) -> AsyncIterator[BotStub]:
+    """Serve a BotStub and point the emulator's deliveries at it."""
+    stub = BotStub()
+    app = web.Application()
+    app.router.add_post("/slack/events", stub.handle)
+    runner = web.AppRunner(app, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    slack.events_url = f"http://{host}:{port}/slack/events"
+    try:
+        yield stub
     finally:
         await runner.cleanup()

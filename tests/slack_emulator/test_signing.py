@@ -4,36 +4,14 @@ forged signatures, stale timestamps and retries look the way Slack's would."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from urllib.parse import parse_qs
 
-from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from sim.slack import DeliveryOptions, SlackEmulator
 from sim.slack.signing import sign
 
-
-@asynccontextmanager
-async def recorder(received: list[tuple[str, dict[str, str]]]) -> AsyncIterator[str]:
-    """An endpoint that keeps each raw body and its headers and acks with 200."""
-
-    async def keep(request: web.Request) -> web.Response:
-        received.append((await request.text(), dict(request.headers)))
-        return web.Response()
-
-    app = web.Application()
-    app.router.add_post("/slack/events", keep)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}/slack/events"
-    finally:
-        await runner.cleanup()
+from .conftest import stub_bot
 
 
 def test_sign_matches_slacks_published_example() -> None:
@@ -50,14 +28,12 @@ def test_sign_matches_slacks_published_example() -> None:
 
 
 async def test_slack_sdk_verifies_what_the_driver_sends(slack: SlackEmulator) -> None:
-    received: list[tuple[str, dict[str, str]]] = []
     verifier = SignatureVerifier(slack.credentials.signing_secret)
-    async with recorder(received) as url:
-        slack.events_url = url
+    async with stub_bot(slack) as bot:
         delivery = await slack.slash("carol", "#aix-team", "/lku", "preview lpar01")
     assert delivery.acked
     assert delivery.status == 200
-    [(body, headers)] = received
+    [(body, headers)] = bot.received
     assert verifier.is_valid_request(body, headers)
     assert headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert abs(int(headers["X-Slack-Request-Timestamp"]) - time.time()) < 5
@@ -69,15 +45,13 @@ async def test_slack_sdk_verifies_what_the_driver_sends(slack: SlackEmulator) ->
 
 
 async def test_forged_missing_and_stale_signatures_fail_verification(slack: SlackEmulator) -> None:
-    received: list[tuple[str, dict[str, str]]] = []
     verifier = SignatureVerifier(slack.credentials.signing_secret)
     stale = int(time.time()) - 10 * 60
-    async with recorder(received) as url:
-        slack.events_url = url
+    async with stub_bot(slack) as bot:
         await slack.slash("carol", "aix-team", "/lku", "list", DeliveryOptions(signature="forged"))
         await slack.slash("carol", "aix-team", "/lku", "list", DeliveryOptions(signature="missing"))
         await slack.slash("carol", "aix-team", "/lku", "list", DeliveryOptions(timestamp=stale))
-    forged, missing, old = received
+    forged, missing, old = bot.received
     assert not verifier.is_valid_request(*forged)
     assert "X-Slack-Signature" not in missing[1]
     assert not verifier.is_valid_request(*missing)
@@ -88,14 +62,12 @@ async def test_forged_missing_and_stale_signatures_fail_verification(slack: Slac
 
 
 async def test_a_retry_resends_the_same_body_with_slacks_headers(slack: SlackEmulator) -> None:
-    received: list[tuple[str, dict[str, str]]] = []
-    async with recorder(received) as url:
-        slack.events_url = url
+    async with stub_bot(slack) as bot:
         first = await slack.slash("carol", "aix-team", "/lku", "launch LU-17")
         await slack.deliver(
             first.interaction, DeliveryOptions(retry_num=1, retry_reason="http_timeout")
         )
-    (body, headers), (again, retry_headers) = received
+    (body, headers), (again, retry_headers) = bot.received
     assert again == body
     assert "X-Slack-Retry-Num" not in headers
     assert retry_headers["X-Slack-Retry-Num"] == "1"
