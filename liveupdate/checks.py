@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from liveupdate.fingerprint import compute_fingerprint
+from liveupdate.fingerprint import canonical_form, fingerprint_of
 
 LPAR_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 """The names people type in Slack (the inventory enforces the same rule)."""
@@ -82,14 +82,16 @@ class PreviewResult(BaseModel):
     @property
     def fingerprint(self) -> str:
         """See `liveupdate.fingerprint` for what is hashed and how."""
-        return compute_fingerprint(
-            kind=self.kind.value,
-            lpar=self.lpar,
-            oslevel=self.oslevel,
-            media=self.media,
-            filesets=self.filesets,
-            lvupdate_data=self.lvupdate_data,
-            outcome=self.outcome.value,
+        return fingerprint_of(
+            canonical_form(
+                kind=self.kind.value,
+                lpar=self.lpar,
+                oslevel=self.oslevel,
+                media=self.media,
+                filesets=self.filesets,
+                lvupdate_data=self.lvupdate_data,
+                outcome=self.outcome.value,
+            )
         )
 
     @property

@@ -53,26 +53,8 @@ def canonical_form(
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def compute_fingerprint(
-    *,
-    kind: str,
-    lpar: str,
-    oslevel: str,
-    media: str | None,
-    filesets: Iterable[str],
-    lvupdate_data: str,
-    outcome: str,
-) -> str:
-    """SHA-256 of the canonical form, as hex."""
-    form = canonical_form(
-        kind=kind,
-        lpar=lpar,
-        oslevel=oslevel,
-        media=media,
-        filesets=filesets,
-        lvupdate_data=lvupdate_data,
-        outcome=outcome,
-    )
+def fingerprint_of(form: bytes) -> str:
+    """SHA-256 of a canonical form, as 64 lower-case hex digits."""
     return hashlib.sha256(form).hexdigest()
 
 

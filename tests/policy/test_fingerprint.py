@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from liveupdate.checks import PreviewOutcome
-from liveupdate.fingerprint import canonical_form, combine_fingerprints, compute_fingerprint
+from liveupdate.fingerprint import canonical_form, combine_fingerprints, fingerprint_of
 from tests.policy.factory import make_preview, sample_lvupdate_data
 
 
@@ -26,18 +26,13 @@ def test_the_canonical_form_is_sorted_compact_json() -> None:
         b'"lvupdate_data":"hmc:\\n\\tuser = liveup\\n","media":"/mnt/7300-03-01",'
         b'"oslevel":"7300-02-02-2420","outcome":"passed","v":1}'
     )
-    assert (
-        compute_fingerprint(
-            kind="lku",
-            lpar="lpar01",
-            oslevel="7300-02-02-2420",
-            media="/mnt/7300-03-01",
-            filesets=["bos.mp64", "bos.rte"],
-            lvupdate_data="hmc:\n\tuser = liveup\n",
-            outcome="passed",
-        )
-        == hashlib.sha256(form).hexdigest()
+    assert fingerprint_of(form) == hashlib.sha256(form).hexdigest()
+    preview = make_preview(
+        oslevel="7300-02-02-2420\n",
+        filesets=("bos.rte", "bos.mp64"),
+        lvupdate_data="hmc:\n\tuser = liveup\n",
     )
+    assert preview.fingerprint == fingerprint_of(form)
 
 
 def test_the_same_preview_gives_the_same_fingerprint() -> None:
