@@ -1,10 +1,17 @@
-"""Slack's clock, which the emulator may run faster than real time for rate limits."""
+"""Time in the emulator: the wall clock for timestamps, and Slack's rate-limit clock, which
+may run faster than real time."""
 
 from __future__ import annotations
 
 import math
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+def utc_now() -> datetime:
+    """Wall-clock time, for message timestamps and the call record."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import TypeVar
 
 import aiohttp
 from aiohttp import web
 
-from sim.slack.clock import SlackClock
+from sim.slack.clock import SlackClock, utc_now
 from sim.slack.config import Credentials, EmulatorConfig
 from sim.slack.driver import Delivery, DeliveryOptions, Driver
 from sim.slack.errors import EmulatorError, UnknownMessage, WaitTimeout
@@ -33,17 +32,13 @@ T = TypeVar("T")
 DEFAULT_WAIT = 5.0
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class SlackEmulator:
     """Slack for one app in one workspace. Build it with `SlackEmulator.start(...)`."""
 
     def __init__(self, config: EmulatorConfig, credentials: Credentials) -> None:
         self.config = config
         self.credentials = credentials
-        self.state = Workspace(config, clock=_utc_now)
+        self.state = Workspace(config, clock=utc_now)
         self.calls: list[Call] = []
         self.responses: list[ResponsePost] = []
         self.deliveries: list[Delivery] = []
@@ -70,9 +65,9 @@ class SlackEmulator:
             limiter=RateLimiter(config),
             clock=self.clock,
             calls=self.calls,
-            wall_clock=_utc_now,
+            wall_clock=utc_now,
         )
-        self._sink = ResponseUrlSink(config, self.state, self._grants, self.responses, _utc_now)
+        self._sink = ResponseUrlSink(config, self.state, self._grants, self.responses, utc_now)
         self._driver: Driver | None = None
 
     @classmethod

@@ -122,14 +122,14 @@ class Methods:
                 raise SlackApiError("not_in_channel")
         return channel
 
-    def _bot_message(self, channel: Channel, ts: str) -> Message:
+    def _live_message(self, channel: Channel, ts: str) -> Message:
         message = self.workspace.message(channel.id, ts)
         if message is None or message.deleted:
             raise SlackApiError("message_not_found")
         return message
 
-    def _existing_channel(self, args: Args, name: str = "channel") -> Channel:
-        channel = self.workspace.find_channel(args.require(name, "channel_not_found"))
+    def _existing_channel(self, args: Args) -> Channel:
+        channel = self.workspace.find_channel(args.require("channel", "channel_not_found"))
         if channel is None or (channel.is_private and not channel.bot_is_member):
             raise SlackApiError("channel_not_found")
         return channel
@@ -156,13 +156,16 @@ class Methods:
 
     def chat_update(self, args: Args) -> dict[str, Any]:
         channel = self._existing_channel(args)
-        message = self._bot_message(channel, args.require("ts", "message_not_found"))
+        message = self._live_message(channel, args.require("ts", "message_not_found"))
         if message.user != self.config.bot_user_id:
             raise SlackApiError("cant_update_message")
+        given_text, given_blocks = (args.values.get(k) is not None for k in ("text", "blocks"))
+        if not given_text and not given_blocks:
+            raise SlackApiError("no_text")
         text, blocks = content_of(args, require=False)
-        # Fields left out keep their value; an empty blocks array removes the blocks.
-        new_text = text if args.values.get("text") is not None else message.text
-        new_blocks = blocks if args.values.get("blocks") is not None else message.blocks
+        # A field left out keeps its value; an empty blocks array removes the blocks.
+        new_text = text if given_text else message.text
+        new_blocks = blocks if given_blocks else message.blocks
         self.workspace.edit(message, text=new_text, blocks=new_blocks)
         return {
             "ok": True,
@@ -174,7 +177,7 @@ class Methods:
 
     def chat_delete(self, args: Args) -> dict[str, Any]:
         channel = self._existing_channel(args)
-        message = self._bot_message(channel, args.require("ts", "message_not_found"))
+        message = self._live_message(channel, args.require("ts", "message_not_found"))
         if message.user != self.config.bot_user_id:
             raise SlackApiError("cant_delete_message")
         self.workspace.delete(message)
@@ -196,7 +199,7 @@ class Methods:
 
     def chat_get_permalink(self, args: Args) -> dict[str, Any]:
         channel = self._existing_channel(args)
-        message = self._bot_message(channel, args.require("message_ts", "message_not_found"))
+        message = self._live_message(channel, args.require("message_ts", "message_not_found"))
         link = f"{self.base_url()}/archives/{channel.id}/p{message.ts.replace('.', '')}"
         if message.is_reply:
             link += f"?thread_ts={message.thread_ts}&cid={channel.id}"
@@ -270,6 +273,8 @@ class Methods:
             raise SlackApiError("invalid_arguments")
         files = []
         for item in listed:
+            if not isinstance(item, dict):
+                raise SlackApiError("invalid_arguments")
             stored = self.workspace.files.get(str(item.get("id")))
             if stored is None or stored.content is None:
                 raise SlackApiError("file_not_found")

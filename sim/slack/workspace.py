@@ -13,12 +13,13 @@ import hashlib
 import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from sim.slack.blockkit import text_of
+from sim.slack.clock import utc_now
 from sim.slack.config import ChannelSpec, EmulatorConfig, UserGroupSpec, UserSpec
 from sim.slack.errors import UnknownChannel, UnknownMessage, UnknownUser, UnknownView
 
@@ -34,7 +35,6 @@ ChangeKind = Literal[
     "view_opened",
     "view_updated",
     "view_closed",
-    "file_shared",
     "call_recorded",
 ]
 
@@ -66,12 +66,20 @@ class Version(BaseModel):
     at: datetime
 
 
-class Message(BaseModel):
+class _Content(BaseModel):
+    text: str = ""
+    blocks: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def content(self) -> str:
+        """The fallback text and every text in the blocks, to assert on."""
+        return "\n".join(part for part in (self.text, text_of(self.blocks)) if part)
+
+
+class Message(_Content):
     channel: str
     ts: str
     user: str
-    text: str = ""
-    blocks: list[dict[str, Any]] = Field(default_factory=list)
     thread_ts: str | None = None
     bot_id: str | None = None
     app_id: str | None = None
@@ -87,11 +95,6 @@ class Message(BaseModel):
     @property
     def is_reply(self) -> bool:
         return self.thread_ts is not None and self.thread_ts != self.ts
-
-    @property
-    def content(self) -> str:
-        """The fallback text and every text in the blocks, to assert on."""
-        return "\n".join(part for part in (self.text, text_of(self.blocks)) if part)
 
     def to_slack(self) -> dict[str, Any]:
         """The message as Slack returns it to the app (chat.postMessage, block_actions)."""
@@ -109,23 +112,17 @@ class Message(BaseModel):
         return body
 
 
-class Ephemeral(BaseModel):
+class Ephemeral(_Content):
     """A message only `user` sees, until they reload (here: until deleted or replaced)."""
 
     channel: str
     ts: str
     user: str = Field(description="who sees it")
     sender: str = Field(description="the bot's user id, or USLACKBOT for Slack's own notices")
-    text: str = ""
-    blocks: list[dict[str, Any]] = Field(default_factory=list)
     thread_ts: str | None = None
     posted_at: datetime
     history: list[Version] = Field(default_factory=list)
     deleted: bool = False
-
-    @property
-    def content(self) -> str:
-        return "\n".join(part for part in (self.text, text_of(self.blocks)) if part)
 
 
 class SharedFile(BaseModel):
@@ -186,18 +183,17 @@ class ChangeFeed:
 
 
 def _ts_of(moment: datetime) -> str:
-    micros = int(moment.timestamp() * 1_000_000)
+    return _format_ts(int(moment.timestamp() * 1_000_000))
+
+
+def _format_ts(micros: int) -> str:
     return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Workspace:
     """Slack's side of the conversation: what every user would see."""
 
-    def __init__(self, config: EmulatorConfig, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, config: EmulatorConfig, clock: Callable[[], datetime] = utc_now) -> None:
         self.config = config
         self.clock = clock
         self.feed = ChangeFeed()
@@ -220,7 +216,7 @@ class Workspace:
         """A user by id (`U0ALICE01`), name (`alice`) or mention (`@alice`)."""
         name = ref.removeprefix("@")
         for user in self.users.values():
-            if ref in (user.id, user.name) or name == user.name:
+            if ref == user.id or name == user.name:
                 return user
         known = ", ".join(f"{u.name} ({u.id})" for u in self.users.values())
         raise UnknownUser(f"No user {ref!r} in the emulated workspace; it has {known}.")
@@ -256,7 +252,7 @@ class Workspace:
         """A message ts: wall-clock microseconds, strictly increasing, so unique workspace-wide."""
         micros = max(int(self.clock().timestamp() * 1_000_000), self._last_ts + 1)
         self._last_ts = micros
-        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+        return _format_ts(micros)
 
     # --- messages ------------------------------------------------------------------------
 

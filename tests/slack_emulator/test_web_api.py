@@ -83,6 +83,9 @@ async def test_update_keeps_the_history_of_edits(
     assert message.history[1].blocks == message.history[0].blocks  # left out: kept
     assert message.blocks == []  # an empty array removes them
     assert updated["message"]["edited"]["user"] == slack.config.bot_user_id
+    with pytest.raises(SlackApiError) as raised:
+        await client.api_call("chat.update", json={"channel": "C0AIXTEAM", "ts": posted["ts"]})
+    assert raised.value.response["error"] == "no_text"
 
 
 async def test_update_and_delete_errors(slack: SlackEmulator, client: AsyncWebClient) -> None:
