@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import resource
 import signal
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -39,6 +40,17 @@ def _channel(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if not _SLACK_CHANNEL.match(value):
         raise click.BadParameter(f"expected a Slack channel id (C... or G...), not {value!r}")
     return value
+
+
+def _allow_open_files(count: int) -> None:
+    """A listener and a few connections per LPAR: lift the soft limit (often 1024) so that
+    hundreds of LPARs fit, within the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = count * 4 + 64
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and wanted > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 async def _serve(start: Callable[[], AbstractAsyncContextManager[Fleet]], speed: float) -> None:
@@ -144,6 +156,7 @@ def sim_command(
                 base_port=base_port,
             )
 
+        _allow_open_files(count)
         asyncio.run(_serve(start, speed))
     except (ScenarioError, FleetError) as error:
         raise click.ClickException(str(error)) from error
