@@ -98,14 +98,20 @@ class WebApi:
         if injected is not None:
             return injected.status, SlackApiError(injected.error).body(), {}
         if method in METHODS:
-            channel = values.get("channel")
-            wait = self.limiter.admit(method, channel if isinstance(channel, str) else None, now)
+            wait = self.limiter.admit(method, self._channel_key(values.get("channel")), now)
             if wait is not None:
                 return self._rate_limited(wait)
         try:
             return 200, self.methods.call(method, Args(values), token_kind), {}
         except SlackApiError as error:
             return (404 if error.error == "unknown_method" else 200), error.body(), {}
+
+    def _channel_key(self, ref: object) -> str | None:
+        """The channel a per-channel limit counts against, however the call named it."""
+        if not isinstance(ref, str):
+            return None
+        found = self.workspace.find_channel(ref)
+        return found.id if found is not None else ref
 
     def _token_kind(self, token: str) -> str | None:
         if token == self.credentials.bot_token:

@@ -105,6 +105,20 @@ async def test_retry_handler_rides_out_a_429_storm() -> None:
         assert slack.state.find_message(posted["ts"]).text == "finished"
 
 
+async def test_post_message_limit_counts_a_channel_however_it_is_named() -> None:
+    config = EmulatorConfig(
+        rate_limits={"chat.postMessage": RateLimit(per_minute=1, burst=2, per_channel=True)}
+    )
+    async with SlackEmulator.start(config) as slack:
+        client = AsyncWebClient(token=slack.credentials.bot_token, base_url=slack.api_url)
+        await client.chat_postMessage(channel="C0AIXTEAM", text="1")
+        await client.chat_postMessage(channel="#aix-team", text="2")
+        with pytest.raises(SlackApiError) as raised:
+            await client.chat_postMessage(channel="aix-team", text="3")
+        assert raised.value.response.status_code == 429
+        await client.chat_postMessage(channel="C0PRODOPS", text="elsewhere")
+
+
 async def test_a_storm_on_every_method(slack: SlackEmulator, client: AsyncWebClient) -> None:
     slack.inject_rate_limit("*", seconds=60)
     with pytest.raises(SlackApiError) as raised:
