@@ -33,9 +33,10 @@ HMC_OF = {
     "p10-frame-c": "hmc02.sim.test",
 }
 HMC_USER = "liveupdate"
-DEFAULT_APPROVERS = ("U0SIMAPPR1", "U0SIMAPPR2")
-DEFAULT_ADMINS = ("U0SIMADMIN",)
-DEFAULT_CHANNEL = "C0SIMOPS01"
+# The people of lpars.example.yml (and of the Slack emulator's seed workspace).
+DEFAULT_APPROVERS = ("S0AIXAPPR",)
+DEFAULT_ADMINS = ("U0ADMIN01",)
+DEFAULT_CHANNEL = "C0PRODOPS"
 FIRST_PARTITION_NUMBER = 11
 
 
