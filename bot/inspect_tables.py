@@ -98,7 +98,7 @@ def _log(summary: LiveUpdateSummary) -> list[RenderableType]:
         for error in summary.errors:
             errors.add_row(*_cells(error.code, error.message, "\n".join(error.advice)))
         parts.append(errors)
-    return parts + _unknown(KeptLine(line=u.line, text=u.text) for u in summary.unknown_lines)
+    return parts + _unknown(KeptLine(line=n, text=text) for n, text in summary.unknown_lines)
 
 
 def _data(data: LvUpdateData) -> list[RenderableType]:

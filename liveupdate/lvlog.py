@@ -40,9 +40,9 @@ from liveupdate.phases import (
     BLACKOUT_ENDED,
     BLACKOUT_STARTED,
     OPERATION_STARTED,
+    POINT_OF_NO_RETURN_PATTERN,
     TOTAL_PHASES,
     find_phase,
-    is_point_of_no_return,
 )
 from liveupdate.text import output_lines
 
@@ -54,9 +54,15 @@ _COMPLETED = re.compile(
     r"^Live AIX update completed in\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\.?$",
     re.IGNORECASE,
 )
-_MODIFIED = re.compile(r"^File (\S.*?) has been modified\.?$", re.IGNORECASE)
-_CHECK_CONFIG = re.compile(r"^One or more of the files listed in \S+ have changed\.?$", re.I)
-_SEE_DIFF = re.compile(r"^See (\S+) for details\.?$", re.IGNORECASE)
+# The lines without a timestamp that lkubot knows, in one pattern: most lines of a verbose log
+# are none of them, and one failed match is cheaper than four.
+_UNTIMED = re.compile(
+    rf"^(?:(?P<banner>{POINT_OF_NO_RETURN_PATTERN}.*)"
+    r"|File (?P<modified>\S.*?) has been modified\.?"
+    r"|(?P<check>One or more of the files listed in \S+ have changed\.?)"
+    r"|See (?P<diff>\S+) for details\.?)$",
+    re.IGNORECASE,
+)
 # The run engine's own marker lines (docs/remote-commands.md) are not advice for an error.
 _ENGINE_MARKER = re.compile(r"^lkubot-[a-z]+:")
 
@@ -84,7 +90,9 @@ class LiveUpdateSummary(BaseModel):
     errors: tuple[ErrorReported, ...]
     modified_files: tuple[str, ...]
     config_diff_path: str | None
-    unknown_lines: tuple[UnknownLine, ...]
+    unknown_lines: tuple[tuple[int, str], ...]
+    """(line number, text) of each line lkubot did not understand; plain pairs, because a
+    verbose log can have a hundred thousand of them."""
     repeated_lines: int
     lines: int
 
@@ -123,21 +131,18 @@ def _seconds(start: datetime | None, end: datetime | None) -> int | None:
 
 
 def _timestamp(match: re.Match[str]) -> datetime | None:
-    month, day, year, hour, minute, second = (int(match[n]) for n in range(1, 7))
+    month, day, year, hour, minute, second = map(int, match.group(1, 2, 3, 4, 5, 6))
     try:
         return datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
 
 
-def _repeat_key(event: LogEvent) -> tuple[object, ...] | None:
-    if isinstance(event, PhaseStarted):
-        return (event.at, event.message)
-    if isinstance(event, OperationCompleted):
-        return (event.at, "completed")
-    if isinstance(event, ErrorReported) and event.at is not None:
-        return (event.at, event.code, event.message)
-    return None
+_COMPLETED_KEY = "\0completed"
+
+
+def _error_key(at: datetime, code: str, message: str) -> tuple[datetime, str]:
+    return (at, f"{code} {message}")
 
 
 class _Fold:
@@ -155,7 +160,7 @@ class _Fold:
         self.errors: list[ErrorReported] = []
         self.modified_files: dict[str, None] = {}
         self.config_diff_path: str | None = None
-        self.unknown: list[UnknownLine] = []
+        self.unknown: list[tuple[int, str]] = []
         self.repeated = 0
         self.seen: set[tuple[object, ...]] = set()
 
@@ -167,35 +172,37 @@ class _Fold:
         self.last_at = at
 
     def apply(self, event: LogEvent) -> None:
-        key = _repeat_key(event)
-        if key is not None:
-            self.seen.add(key)
-        if isinstance(event, PhaseStarted):
+        # Ordered by how often each event comes: a verbose log is mostly unknown lines.
+        if type(event) is UnknownLine:
+            self.unknown.append((event.line, event.text))
+        elif type(event) is PhaseStarted:
+            self.seen.add((event.at, event.message))
             self.note_time(event.at)
             self.phases.append(event)
             if event.message == OPERATION_STARTED and self.operation_started_at is None:
                 self.operation_started_at = event.at
-        elif isinstance(event, PointOfNoReturnPassed):
-            self.point_of_no_return = event
-        elif isinstance(event, BlackoutStarted):
-            self.blackout_started_at = event.at
-            self.blackout_ended = None
-        elif isinstance(event, BlackoutEnded):
-            self.blackout_ended = event
-        elif isinstance(event, ErrorReported):
+        elif type(event) is RepeatedLine:
+            self.repeated += 1
+        elif type(event) is FileModified:
+            self.modified_files[event.path] = None
+        elif type(event) is ErrorReported:
+            if event.at is not None:
+                self.seen.add(_error_key(event.at, event.code, event.message))
             self.note_time(event.at)
             self.errors.append(event)
-        elif isinstance(event, OperationCompleted):
+        elif type(event) is PointOfNoReturnPassed:
+            self.point_of_no_return = event
+        elif type(event) is BlackoutStarted:
+            self.blackout_started_at = event.at
+            self.blackout_ended = None
+        elif type(event) is BlackoutEnded:
+            self.blackout_ended = event
+        elif type(event) is OperationCompleted:
+            self.seen.add((event.at, _COMPLETED_KEY))
             self.note_time(event.at)
             self.completed = event
-        elif isinstance(event, FileModified):
-            self.modified_files[event.path] = None
-        elif isinstance(event, ConfigDiffWritten):
+        elif type(event) is ConfigDiffWritten:
             self.config_diff_path = event.path
-        elif isinstance(event, RepeatedLine):
-            self.repeated += 1
-        else:
-            self.unknown.append(event)
 
     @property
     def start(self) -> datetime | None:
@@ -233,14 +240,17 @@ class LogFollower:
     def __init__(self) -> None:
         self._fold = _Fold()
         self._pending: _PendingError | None = None
+        self._replaying = False
         self.lines_fed = 0
 
     @classmethod
     def replay(cls, lines: Iterable[str]) -> LogFollower:
         """A follower that has read `lines` (e.g. the lines saved before a restart)."""
         follower = cls()
+        follower._replaying = True
         for line in lines:
             follower.feed(line)
+        follower._replaying = False
         return follower
 
     @classmethod
@@ -263,16 +273,19 @@ class LogFollower:
         self.lines_fed += 1
         number = self.lines_fed
         text = line.strip()
-        events: list[LogEvent] = []
         if self._pending is not None:
             if self._is_advice(text):
                 self._pending.advice.append(text)
                 self._pending.end_line = number
-                return events
-            events.append(self._pending.to_event())
+                return []
+            events: list[LogEvent] = [self._pending.to_event()]
             self._pending = None
-        if text:
-            events.extend(self._read(number, text))
+            if text:
+                events.extend(self._read(number, text))
+        elif text:
+            events = self._read(number, text)
+        else:
+            return []
         for event in events:
             self._fold.apply(event)
         return events
@@ -311,7 +324,9 @@ class LogFollower:
             if position + 1 < len(fold.phases):
                 until: datetime | None = fold.phases[position + 1].at
             else:
-                until = end if status != "running" else None
+                # Only the completion line says when the last phase ended; after a failure
+                # or while running its length is not known.
+                until = fold.completed.at if fold.completed else None
             records.append(
                 PhaseRecord(
                     message=phase.message,
@@ -346,35 +361,34 @@ class LogFollower:
             and not _TIMESTAMP.match(text)
             and not _CODE.match(text)
             and not _ENGINE_MARKER.match(text)
-            and not is_point_of_no_return(text)
-            and not _MODIFIED.match(text)
-            and not _CHECK_CONFIG.match(text)
+            and not _UNTIMED.match(text)
         )
 
     def _read(self, number: int, text: str) -> list[LogEvent]:
-        stamp = _TIMESTAMP.match(text)
+        # Cheap first-character tests before each pattern: a verbose log is mostly lines that
+        # match none of them.
+        stamp = _TIMESTAMP.match(text) if text[0].isdigit() else None
         at = _timestamp(stamp) if stamp else None
         if stamp and at is None:
-            return [UnknownLine(line=number, text=text)]  # a date that does not exist
+            return self._unknown(number, text)  # a date that does not exist
         message = (stamp[7] or "") if stamp else text
-        code = _CODE.match(message)
+        code = _CODE.match(message) if message.startswith("1430-") else None
         if code:
-            pending = _PendingError(number, code[1], code[2].strip(), at)
-            if at is not None and _repeat_key(pending.to_event()) in self._fold.seen:
+            if at is not None and _error_key(at, code[1], code[2].strip()) in self._fold.seen:
                 return [RepeatedLine(line=number, text=text)]
-            self._pending = pending
+            self._pending = _PendingError(number, code[1], code[2].strip(), at)
             return []
+        if at is None:
+            return self._read_untimed(number, text)
         completed = _COMPLETED.match(message)
-        if completed and at is not None:
+        if completed:
             return self._read_completion(number, at, completed)
-        if at is not None:
-            return self._read_phase(number, at, message, text)
-        return self._read_untimed(number, text)
+        return self._read_phase(number, at, message, text)
 
     def _read_completion(
         self, number: int, at: datetime, completed: re.Match[str]
     ) -> list[LogEvent]:
-        if (at, "completed") in self._fold.seen:
+        if (at, _COMPLETED_KEY) in self._fold.seen:
             return [RepeatedLine(line=number, text=completed[0])]
         hours, minutes, seconds = (completed[n] for n in (1, 2, 3))
         reported = None
@@ -416,20 +430,26 @@ class LogFollower:
         return events
 
     def _read_untimed(self, number: int, text: str) -> list[LogEvent]:
-        if is_point_of_no_return(text):
+        known = _UNTIMED.match(text)
+        if known is None:
+            return self._unknown(number, text)
+        if known["banner"]:
             if self._fold.point_of_no_return is not None:
                 return [RepeatedLine(line=number, text=text)]
             return [PointOfNoReturnPassed(line=number, at=self._fold.last_at)]
-        modified = _MODIFIED.match(text)
-        if modified:
-            if modified[1] in self._fold.modified_files:
+        if known["modified"]:
+            if known["modified"] in self._fold.modified_files:
                 return [RepeatedLine(line=number, text=text)]
-            return [FileModified(line=number, path=modified[1])]
-        diff = _SEE_DIFF.match(text)
-        if diff:
-            return [ConfigDiffWritten(line=number, path=diff[1])]
-        if _CHECK_CONFIG.match(text):
-            return []  # the trailer's middle line: its meaning is in the lines around it
+            return [FileModified(line=number, path=known["modified"])]
+        if known["diff"]:
+            return [ConfigDiffWritten(line=number, path=known["diff"])]
+        return []  # the trailer's middle line: its meaning is in the lines around it
+
+    def _unknown(self, number: int, text: str) -> list[LogEvent]:
+        if self._replaying:
+            # Nobody receives the events of a replay: skip building one model per line.
+            self._fold.unknown.append((number, text))
+            return []
         return [UnknownLine(line=number, text=text)]
 
     def _infer_point_of_no_return(self, number: int) -> list[LogEvent]:

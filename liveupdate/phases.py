@@ -17,7 +17,8 @@ POINT_OF_NO_RETURN_BANNER = "Non-interruptable live update operation begins in 1
 
 # The delay and the spelling are matched loosely so that another AIX level's banner still
 # marks the point of no return: missing it would leave a Cancel button that cannot work.
-_BANNER = re.compile(r"^non-?interrupt[ai]ble live update operation begins", re.IGNORECASE)
+POINT_OF_NO_RETURN_PATTERN = r"non-?interrupt[ai]ble live update operation begins"
+_BANNER = re.compile(rf"^{POINT_OF_NO_RETURN_PATTERN}", re.IGNORECASE)
 
 
 class Phase(BaseModel):
@@ -81,15 +82,16 @@ TOTAL_PHASES = len(PHASES)
 
 
 def _key(message: str) -> str:
-    return " ".join(message.lower().rstrip(".").split())
+    return " ".join(message.lower().split()).rstrip(".")
 
 
+_BY_MESSAGE = {phase.message: phase for phase in PHASES}
 _BY_KEY = {_key(phase.message): phase for phase in PHASES}
 
 
 def find_phase(message: str) -> Phase | None:
     """The known phase a message starts (case, spacing and the final period are ignored)."""
-    return _BY_KEY.get(_key(message))
+    return _BY_MESSAGE.get(message) or _BY_KEY.get(_key(message))
 
 
 def is_point_of_no_return(message: str) -> bool:

@@ -44,6 +44,7 @@ _WITH_CONTEXT = re.compile(rf"^{_CONTEXT} ?[#$%>](?: (?P<command>.*))?$")
 _DOLLAR = re.compile(r"^[$%](?: (?P<command>.*))?$")
 _HASH = re.compile(r"^# (?P<command>\S.*)$")
 _BARE = re.compile(r"^[#$%]$")
+_SIGILS = frozenset("#$%>")
 
 
 class Block(BaseModel):
@@ -83,6 +84,8 @@ def program_of(command: str) -> str:
 
 def prompt_command(line: str) -> str | None:
     """The command on a prompt line ("" for a bare prompt), or None when `line` is output."""
+    if not _SIGILS.intersection(line):
+        return None  # most lines of a long output: no prompt character at all
     match = _WITH_CONTEXT.match(line) or _DOLLAR.match(line)
     if match:
         return (match["command"] or "").strip()
