@@ -72,39 +72,16 @@ def render_genld(state: LparState) -> str:
     )
 
 
-async def oslevel(inv: Invocation) -> int:
-    if inv.argv[1:] != ["-s"]:
-        return not_simulated(inv)
-    inv.out.write(inv.lpar.state.oslevel + "\n")
-    return 0
+def _answer(arguments: list[str], render: Callable[[LparState], str]) -> Handler:
+    """A command that prints part of the state, in exactly one argument form."""
 
+    async def handler(inv: Invocation) -> int:
+        if inv.argv[1:] != arguments:
+            return not_simulated(inv)
+        inv.out.write(render(inv.lpar.state))
+        return 0
 
-async def lparstat(inv: Invocation) -> int:
-    if inv.argv[1:] != ["-i"]:
-        return not_simulated(inv)
-    inv.out.write(render_lparstat(inv.lpar.state))
-    return 0
-
-
-async def emgr(inv: Invocation) -> int:
-    if inv.argv[1:] != ["-l"]:
-        return not_simulated(inv)
-    inv.out.write(render_emgr(inv.lpar.state))
-    return 0
-
-
-async def lspv(inv: Invocation) -> int:
-    if inv.argv[1:]:
-        return not_simulated(inv)
-    inv.out.write(render_lspv(inv.lpar.state))
-    return 0
-
-
-async def genld(inv: Invocation) -> int:
-    if inv.argv[1:] != ["-u"]:
-        return not_simulated(inv)
-    inv.out.write(render_genld(inv.lpar.state))
-    return 0
+    return handler
 
 
 async def cat(inv: Invocation) -> int:
@@ -240,17 +217,17 @@ async def stopsrc(inv: Invocation) -> int:
 
 
 STATE_COMMANDS: dict[str, Handler] = {
-    "oslevel": oslevel,
-    "lparstat": lparstat,
+    "oslevel": _answer(["-s"], lambda state: state.oslevel + "\n"),
+    "lparstat": _answer(["-i"], render_lparstat),
+    "emgr": _answer(["-l"], render_emgr),
+    "lspv": _answer([], render_lspv),
+    "genld": _answer(["-u"], render_genld),
     "hmcauth": hmcauth,
     "cat": cat,
-    "emgr": emgr,
-    "lspv": lspv,
     "raso": raso,
     "lsdev": lsdev,
     "rmdev": rmdev,
     "mkdev": mkdev,
     "stopsrc": stopsrc,
     "startsrc": startsrc,
-    "genld": genld,
 }

@@ -31,16 +31,17 @@ DEFAULT_MEDIA = "/usr/sys/inst.images"
 CLEANUP_SECONDS = 30.0
 
 
-def busy_with_other(inv: Invocation) -> str | None:
-    """SIMULATED WORDING: the live update that is already running on this LPAR, if any
-    (LKU and LLU never run at the same time on one LPAR)."""
+def refused_while_busy(inv: Invocation) -> bool:
+    """Refuse when another live update runs on this LPAR (LKU and LLU never run at the same
+    time on one LPAR). SIMULATED WORDING."""
     for process in inv.lpar.processes.values():
         if process is not inv.process and process.kind is not None:
-            return (
+            inv.out.write(
                 f"1430-906 FAILED: A live update operation is already running "
-                f"(process {process.pid}: {process.command})."
+                f"(process {process.pid}: {process.command}).\n"
             )
-    return None
+            return True
+    return False
 
 
 async def geninstall(inv: Invocation) -> int:
@@ -58,9 +59,7 @@ async def geninstall(inv: Invocation) -> int:
         )
         return 2
     media = flags.get("-d", DEFAULT_MEDIA)
-    busy = busy_with_other(inv)
-    if busy:
-        inv.out.write(busy + "\n")
+    if refused_while_busy(inv):
         return 1
     if "-p" in flags:
         return await _preview(inv, media, install)
@@ -195,9 +194,7 @@ async def clvupdate(inv: Invocation) -> int:
     if inv.argv[1:]:
         return not_simulated(inv)
     state = inv.lpar.state
-    busy = busy_with_other(inv)
-    if busy:
-        inv.out.write(busy + "\n")
+    if refused_while_busy(inv):
         return 1
     if not state.lku_cleanup_pending:
         return 0

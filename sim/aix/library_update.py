@@ -12,7 +12,7 @@ import asyncio
 import getopt
 
 from sim.aix.aix_commands import not_simulated
-from sim.aix.kernel_update import busy_with_other
+from sim.aix.kernel_update import refused_while_busy
 from sim.aix.logs import LogFile
 from sim.aix.process import Invocation
 from sim.aix.state import LluProcess, LparState
@@ -73,9 +73,7 @@ async def llvupdate(inv: Invocation) -> int:
     if rest or len(modes) != 1 or ("-e" in flags and "-a" not in flags):
         return not_simulated(inv)
     lpar = inv.lpar
-    busy = busy_with_other(inv)
-    if busy:
-        inv.out.write(busy + "\n")
+    if refused_while_busy(inv):
         return 1
     log_path = flags.get("-l") or f"{LOG_DIR}/llvupdlog.{lpar.clock.now():%Y%m%d.%H%M%S}"
     tee = _Tee(inv, lpar.open_log(log_path))
@@ -168,9 +166,7 @@ async def _update(
 async def cllvupdate(inv: Invocation) -> int:
     if inv.argv[1:] != ["-u"]:
         return not_simulated(inv)
-    busy = busy_with_other(inv)
-    if busy:
-        inv.out.write(busy + "\n")
+    if refused_while_busy(inv):
         return 1
     state = inv.lpar.state
     if not state.llu_cleanup_pending:

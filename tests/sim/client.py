@@ -14,6 +14,8 @@ from lpar import remote
 from sim.aix.fleet import Fleet
 from sim.aix.scenario import Scenario
 
+UPDATE = remote.geninstall(["update_all"], media="/mnt/7300-03-01", preview=False)
+PREVIEW = remote.geninstall(["update_all"], media="/mnt/7300-03-01", preview=True)
 SPEED = 1000.0  # the LKU transcript's 11 minutes take about 0.7 s
 WAIT = 10.0  # wall seconds any single wait in these tests may take
 

@@ -11,6 +11,8 @@ import pytest
 from lpar import remote
 from sim.aix.faults import ConnectionDrop, Faults
 from tests.sim.client import (
+    PREVIEW,
+    UPDATE,
     connect,
     eventually,
     fleet_of,
@@ -19,9 +21,7 @@ from tests.sim.client import (
     run,
     start_detached,
 )
-from tests.sim.test_live_update import UPDATE, timeline
-
-PREVIEW = remote.geninstall(["update_all"], media="/mnt/7300-03-01", preview=True)
+from tests.sim.test_live_update import timeline
 
 
 def faults(**kinds: object) -> dict[str, object]:

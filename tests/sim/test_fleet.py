@@ -10,9 +10,9 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from lpar import remote
 from lpar.inventory import load_inventory
 from tests.sim.client import (
+    UPDATE,
     WAIT,
     connect,
     fleet_of,
@@ -21,8 +21,6 @@ from tests.sim.client import (
     run,
     start_detached,
 )
-
-UPDATE = remote.geninstall(["update_all"], media="/mnt/7300-03-01", preview=False)
 
 
 async def openssh(fleet, name: str, command: str, known_hosts: Path | None = None):

@@ -10,6 +10,7 @@ from pathlib import Path
 from lpar import remote
 from tests.sim.client import (
     SPEED,
+    UPDATE,
     connect,
     eventually,
     fleet_of,
@@ -20,7 +21,6 @@ from tests.sim.client import (
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-UPDATE = remote.geninstall(["update_all"], media="/mnt/7300-03-01", preview=False)
 STAMP = re.compile(r"^(\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d) (.*)$")
 
 

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lpar import remote
-from tests.sim.client import connect, fleet_of, run
+from tests.sim.client import PREVIEW, connect, fleet_of, run
 
-PREVIEW = remote.geninstall(["update_all"], media="/mnt/7300-03-01", preview=True)
 GOOD_HMC = "hmc:\n        management_console = hmc01.sim.test\n        user = liveupdate\n"
 
 
