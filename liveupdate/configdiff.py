@@ -83,8 +83,9 @@ def _path_in(line: str) -> str | None:
 
 
 def _header_path(line: str) -> str | None:
-    """The file a `---`/`+++` header names, without a/ b/ prefixes and timestamps."""
-    name = line[4:].split("\t")[0].strip()
+    """The file a `---`/`+++` header names, without a/ b/ prefixes, timestamps or notes."""
+    words = line[4:].split("\t")[0].split()
+    name = words[0] if words else ""
     if name.startswith(("a/", "b/")):
         name = name[1:]
     return name if name and name != "/dev/null" else None

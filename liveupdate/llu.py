@@ -14,11 +14,13 @@ tolerant and says what it accepts:
 - a process is named by `process N`, `process id N`, `pid N`, `PID: N`, `pid=N` or
   `Proc_pid: N` anywhere in a line (the preview's "newer for process N" lines included);
 - an outcome is read from words on a line: "timed out" / "timeout expired" -> timed_out;
-  "failed", "failure", "unsuccessful", "not successful", "error", "unable", "could not",
-  "aborted" -> failed; "succeeded", "successful(ly)", "success", "completed" -> succeeded
-  (checked in that order, so "completed with errors" is a failure);
+  "failed", "failure", "unsuccessful", "not successful", "not updated", "error", "unable",
+  "could not", "aborted" -> failed; "succeeded", "successful(ly)", "success", "completed",
+  "updated", "now uses" -> succeeded (checked in that order, so "completed with errors" is a
+  failure);
 - an outcome on a line that names no process belongs to the process named last, if that one
-  has no outcome yet; a later outcome for the same process replaces an earlier one (retries);
+  has no outcome yet; a later outcome for the same process replaces an earlier one (retries),
+  except that a plain failure after a timeout keeps timed_out, the more precise reason;
 - library lines are recorded as in the preview; every other line is kept as unknown.
 """
 
@@ -42,10 +44,10 @@ _PID = re.compile(r"\b(?:process(?:\s+id)?|proc_pid|pid)\s*[:=#]?\s*(\d+)\b", re
 _OUTCOMES: tuple[tuple[Outcome, re.Pattern[str]], ...] = (
     ("timed_out", re.compile(r"\btimed?[\s_-]?out\b(?!\s+(?:of|is|=|value))|\btimeout "
                              r"(?:expired|reached|exceeded)\b", re.IGNORECASE)),
-    ("failed", re.compile(r"\b(?:fail(?:ed|ure|s)?|unsuccessful|not successful|errors?|unable|"
-                          r"could not|aborted)\b", re.IGNORECASE)),
-    ("succeeded", re.compile(r"\b(?:succeeded|successful(?:ly)?|success|completed)\b",
-                             re.IGNORECASE)),
+    ("failed", re.compile(r"\b(?:fail(?:ed|ure|s)?|unsuccessful|not successful|not updated|"
+                          r"errors?|unable|could not|aborted)\b", re.IGNORECASE)),
+    ("succeeded", re.compile(r"\b(?:succeeded|successful(?:ly)?|success|completed|(?<!be )updated|"
+                             r"now uses)\b", re.IGNORECASE)),
 )  # fmt: skip
 _PROGRAMS = frozenset({"llvupdate", "cat", "more", "pg", "tail", "head", "less", "view"})
 
@@ -150,7 +152,7 @@ class _Reader:
         else:
             return False
         assert target is not None
-        if outcome is not None:
+        if outcome is not None and not (outcome == "failed" and target.outcome == "timed_out"):
             target.outcome, target.detail = outcome, text
         return True
 

@@ -80,3 +80,15 @@ def test_crlf_and_blank_context_lines_are_read() -> None:
     [change] = parse_config_diff(text).files
     assert (change.added, change.removed) == (1, 1)
     assert parse_config_diff(text).unknown_lines == ()
+
+
+def test_notes_after_the_path_in_file_headers_are_not_part_of_the_path() -> None:
+    text = (
+        "--- /etc/services (saved 01/29/2025-09:00:00)\n"
+        "+++ /etc/services (01/29/2025-10:00:00)\n"
+        "@@ -1,1 +1,2 @@\n"
+        " ftp             21/tcp\n"
+        "+rsync           873/tcp\n"
+    )
+    [change] = parse_config_diff(text).files
+    assert (change.path, change.added, change.removed) == ("/etc/services", 1, 0)

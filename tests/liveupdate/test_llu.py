@@ -62,6 +62,24 @@ def test_a_run_report_gives_each_process_its_outcome() -> None:
     assert [u.text for u in report.unknown_lines] == ["Retrying."]
 
 
+def test_the_run_report_the_simulated_lpars_print() -> None:
+    # The wording `lkubot sim` invents for a run (no capture of a real one is public).
+    report = parse_llvupdate_report(
+        "Live library update of 2 processes (retries 1, timeout 60 seconds).\n"
+        "Process 4391388 (sshd) now uses the new /usr/lib/libc.a(_shr_64.o).\n"
+        "Attempt 1 of 2 for process 4784408 (syslogd) timed out after 60 seconds.\n"
+        "Attempt 2 of 2 for process 4784408 (syslogd) timed out after 60 seconds.\n"
+        "Process 4784408 (syslogd) was not updated.\n"
+        "Live library update finished: 1 of 2 processes updated, 1 failed.\n"
+        "Run 'cllvupdate -u' to clean up the failed operation.\n"
+    )
+    assert [(p.pid, p.outcome) for p in report.processes] == [
+        (4391388, "succeeded"),
+        (4784408, "timed_out"),
+    ]
+    assert len(report.unknown_lines) == 3
+
+
 def test_an_outcome_without_a_pid_belongs_to_the_process_named_last() -> None:
     report = parse_llvupdate_report(
         "An LLU-capable library is newer for process 1.\n"
@@ -84,6 +102,7 @@ def test_a_retry_that_succeeds_replaces_the_earlier_timeout() -> None:
         ("completed with errors", "failed"),
         ("not successful", "failed"),
         ("unable to quiesce process", "failed"),
+        ("was not updated", "failed"),
         ("timeout expired", "timed_out"),
         ("using a timeout of 30 seconds", None),
         ("Library needs to be updated /usr/lib/libc.a(_shr.o)", None),
