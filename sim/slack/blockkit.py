@@ -105,10 +105,29 @@ class OptionGroup(_Strict):
 # --- elements ------------------------------------------------------------------------------
 
 
-class Button(_Strict):
+class _Element(_Strict):
+    action_id: ActionId | None = None
+
+
+class _Choice(_Element):
+    confirm: Confirm | None = None
+    focus_on_load: bool | None = None
+
+
+class _Picker(_Choice):
+    placeholder: Plain150 | None = None
+
+
+class _Input(_Element):
+    placeholder: Plain150 | None = None
+    initial_value: str | None = None
+    dispatch_action_config: dict[str, Any] | None = None
+    focus_on_load: bool | None = None
+
+
+class Button(_Element):
     type: Literal["button"]
     text: Plain75
-    action_id: ActionId | None = None
     url: Url | None = None
     value: str | None = Field(default=None, max_length=2000)
     style: Literal["primary", "danger"] | None = None
@@ -116,15 +135,11 @@ class Button(_Strict):
     accessibility_label: str | None = Field(default=None, max_length=75)
 
 
-class StaticSelect(_Strict):
+class StaticSelect(_Picker):
     type: Literal["static_select"]
-    action_id: ActionId | None = None
-    placeholder: Plain150 | None = None
     options: list[Option] | None = Field(default=None, min_length=1, max_length=100)
     option_groups: list[OptionGroup] | None = Field(default=None, min_length=1, max_length=100)
     initial_option: Option | None = None
-    confirm: Confirm | None = None
-    focus_on_load: bool | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
@@ -133,83 +148,54 @@ class StaticSelect(_Strict):
         return self
 
 
-class Overflow(_Strict):
+class Overflow(_Element):
     type: Literal["overflow"]
-    action_id: ActionId | None = None
     options: list[Option] = Field(min_length=1, max_length=5)
     confirm: Confirm | None = None
 
 
-class PlainTextInput(_Strict):
+class PlainTextInput(_Input):
     type: Literal["plain_text_input"]
-    action_id: ActionId | None = None
-    placeholder: Plain150 | None = None
-    initial_value: str | None = None
     multiline: bool | None = None
     min_length: int | None = Field(default=None, ge=0, le=3000)
     max_length: int | None = Field(default=None, ge=1, le=3000)
-    dispatch_action_config: dict[str, Any] | None = None
-    focus_on_load: bool | None = None
 
 
-class NumberInput(_Strict):
+class NumberInput(_Input):
     type: Literal["number_input"]
     is_decimal_allowed: bool
-    action_id: ActionId | None = None
-    initial_value: str | None = None
     min_value: str | None = None
     max_value: str | None = None
-    placeholder: Plain150 | None = None
-    dispatch_action_config: dict[str, Any] | None = None
-    focus_on_load: bool | None = None
 
 
-class Checkboxes(_Strict):
+class Checkboxes(_Choice):
     type: Literal["checkboxes"]
-    action_id: ActionId | None = None
     options: list[Option] = Field(min_length=1, max_length=10)
     initial_options: list[Option] | None = None
-    confirm: Confirm | None = None
-    focus_on_load: bool | None = None
 
 
-class RadioButtons(_Strict):
+class RadioButtons(_Choice):
     type: Literal["radio_buttons"]
-    action_id: ActionId | None = None
     options: list[Option] = Field(min_length=1, max_length=10)
     initial_option: Option | None = None
-    confirm: Confirm | None = None
-    focus_on_load: bool | None = None
 
 
-class DatePicker(_Strict):
+class DatePicker(_Picker):
     type: Literal["datepicker"]
-    action_id: ActionId | None = None
     initial_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
-    placeholder: Plain150 | None = None
-    confirm: Confirm | None = None
-    focus_on_load: bool | None = None
 
 
-class UsersSelect(_Strict):
+class UsersSelect(_Picker):
     type: Literal["users_select"]
-    action_id: ActionId | None = None
-    placeholder: Plain150 | None = None
     initial_user: str | None = None
-    confirm: Confirm | None = None
-    focus_on_load: bool | None = None
 
 
-class ConversationsSelect(_Strict):
+class ConversationsSelect(_Picker):
     type: Literal["conversations_select"]
-    action_id: ActionId | None = None
-    placeholder: Plain150 | None = None
     initial_conversation: str | None = None
     default_to_current_conversation: bool | None = None
     response_url_enabled: bool | None = None
     filter: dict[str, Any] | None = None
-    confirm: Confirm | None = None
-    focus_on_load: bool | None = None
 
 
 class ImageElement(_Strict):

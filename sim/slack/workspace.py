@@ -401,23 +401,13 @@ class Workspace:
         stored = {
             "id": view_id,
             "team_id": self.config.team_id,
-            "type": view["type"],
-            "blocks": view.get("blocks", []),
-            "private_metadata": view.get("private_metadata", ""),
-            "callback_id": view.get("callback_id", ""),
             "state": {"values": {}},
-            "hash": "",
-            "title": view["title"],
-            "clear_on_close": view.get("clear_on_close", False),
-            "notify_on_close": view.get("notify_on_close", False),
-            "close": view.get("close"),
-            "submit": view.get("submit"),
             "previous_view_id": previous.id if previous else None,
             "root_view_id": previous.view["root_view_id"] if previous else view_id,
             "app_id": self.config.app_id,
-            "external_id": view.get("external_id", ""),
             "app_installed_team_id": self.config.team_id,
             "bot_id": self.config.bot_id,
+            **_view_content(view, external_id=""),
         }
         stored["hash"] = self._view_hash(stored)
         opened = OpenView(id=view_id, user=user, view=stored)
@@ -426,32 +416,8 @@ class Workspace:
         return opened
 
     def update_view(self, opened: OpenView, view: dict[str, Any]) -> OpenView:
-        kept = {
-            k: opened.view[k]
-            for k in (
-                "id",
-                "team_id",
-                "state",
-                "previous_view_id",
-                "root_view_id",
-                "app_id",
-                "app_installed_team_id",
-                "bot_id",
-            )
-        }
-        opened.view = {
-            **kept,
-            "type": view["type"],
-            "blocks": view.get("blocks", []),
-            "private_metadata": view.get("private_metadata", ""),
-            "callback_id": view.get("callback_id", ""),
-            "title": view["title"],
-            "clear_on_close": view.get("clear_on_close", False),
-            "notify_on_close": view.get("notify_on_close", False),
-            "close": view.get("close"),
-            "submit": view.get("submit"),
-            "external_id": view.get("external_id", opened.view.get("external_id", "")),
-        }
+        external_id = str(opened.view.get("external_id", ""))
+        opened.view = {**opened.view, **_view_content(view, external_id=external_id)}
         opened.view["hash"] = self._view_hash(opened.view)
         self.feed.publish(Change(kind="view_updated", user=opened.user, view_id=opened.id))
         return opened
@@ -490,6 +456,22 @@ class Workspace:
     def usergroup_members(self, usergroup: str) -> list[str] | None:
         group = self.usergroups.get(usergroup)
         return list(group.members) if group is not None else None
+
+
+def _view_content(view: dict[str, Any], *, external_id: str) -> dict[str, Any]:
+    """The part of a stored view that the app sets with views.open or views.update."""
+    return {
+        "type": view["type"],
+        "blocks": view.get("blocks", []),
+        "private_metadata": view.get("private_metadata", ""),
+        "callback_id": view.get("callback_id", ""),
+        "title": view["title"],
+        "clear_on_close": view.get("clear_on_close", False),
+        "notify_on_close": view.get("notify_on_close", False),
+        "close": view.get("close"),
+        "submit": view.get("submit"),
+        "external_id": view.get("external_id", external_id),
+    }
 
 
 def _channel_from(spec: ChannelSpec, everyone: list[str]) -> Channel:

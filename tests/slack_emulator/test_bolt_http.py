@@ -4,13 +4,15 @@ slash command, button click, modal, response URLs, signature checks and Slack's 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from sim.slack import DeliveryOptions, EmulatorConfig, SlackEmulator
+from sim.slack import DeliveryOptions, EmulatorConfig, Message, SlackEmulator
 
 from .conftest import bolt_app, served
 
@@ -104,10 +106,23 @@ def _lku_app(slack: SlackEmulator, seen: list[dict[str, Any]]) -> AsyncApp:
     return app
 
 
-async def test_slash_command_acks_replies_privately_and_posts_a_card(slack: SlackEmulator) -> None:
+@asynccontextmanager
+async def lku_bot(slack: SlackEmulator) -> AsyncIterator[list[dict[str, Any]]]:
+    """The app served over HTTP with the emulator delivering to it; yields what it saw."""
     seen: list[dict[str, Any]] = []
     async with served(_lku_app(slack, seen)) as url:
         slack.events_url = url
+        yield seen
+
+
+async def _request_card(slack: SlackEmulator) -> Message:
+    """Carol asks for a preview; the bot posts the card with the vote buttons."""
+    await slack.slash("carol", "aix-team", "/lku", "preview lpar01")
+    return await slack.wait_for_message("aix-team", lambda m: "LU-17" in m.content)
+
+
+async def test_slash_command_acks_replies_privately_and_posts_a_card(slack: SlackEmulator) -> None:
+    async with lku_bot(slack) as seen:
         delivery = await slack.slash("carol", "#aix-team", "/lku", "preview lpar01")
         assert delivery.acked
         assert delivery.elapsed < 3.0
@@ -128,11 +143,8 @@ async def test_slash_command_acks_replies_privately_and_posts_a_card(slack: Slac
 async def test_click_is_a_block_actions_payload_and_respond_replaces_the_card(
     slack: SlackEmulator,
 ) -> None:
-    seen: list[dict[str, Any]] = []
-    async with served(_lku_app(slack, seen)) as url:
-        slack.events_url = url
-        await slack.slash("carol", "aix-team", "/lku", "preview lpar01")
-        card = await slack.wait_for_message("aix-team", lambda m: "LU-17" in m.content)
+    async with lku_bot(slack) as seen:
+        card = await _request_card(slack)
         await slack.click("alice", card, "approve", value="LU-17")
         await slack.wait_for_message("aix-team", lambda m: "approved by <@U0ALICE01>" in m.text)
     body = seen[-1]
@@ -162,11 +174,8 @@ async def test_click_is_a_block_actions_payload_and_respond_replaces_the_card(
 async def test_click_opens_a_modal_and_submission_answers_errors_then_closes(
     slack: SlackEmulator,
 ) -> None:
-    seen: list[dict[str, Any]] = []
-    async with served(_lku_app(slack, seen)) as url:
-        slack.events_url = url
-        await slack.slash("carol", "aix-team", "/lku", "preview lpar01")
-        card = await slack.wait_for_message("aix-team", lambda m: "LU-17" in m.content)
+    async with lku_bot(slack) as seen:
+        card = await _request_card(slack)
         await slack.click("bob", card, "reject")
         modal = await slack.wait_for_view("bob", lambda v: v.callback_id == "reject_reason")
         refused = await slack.submit_view("bob", modal.id, {"reason_text": "no"})
@@ -191,11 +200,8 @@ async def test_click_opens_a_modal_and_submission_answers_errors_then_closes(
 
 
 async def test_closing_a_modal_notifies_the_bot_when_asked(slack: SlackEmulator) -> None:
-    seen: list[dict[str, Any]] = []
-    async with served(_lku_app(slack, seen)) as url:
-        slack.events_url = url
-        await slack.slash("carol", "aix-team", "/lku", "preview lpar01")
-        card = await slack.wait_for_message("aix-team", lambda m: "LU-17" in m.content)
+    async with lku_bot(slack) as seen:
+        card = await _request_card(slack)
         await slack.click("bob", card, "reject")
         modal = await slack.wait_for_view("bob")
         closed = await slack.close_view("bob", modal.id)
@@ -208,9 +214,7 @@ async def test_closing_a_modal_notifies_the_bot_when_asked(slack: SlackEmulator)
 async def test_forged_or_stale_requests_are_rejected_and_nothing_happens(
     slack: SlackEmulator,
 ) -> None:
-    seen: list[dict[str, Any]] = []
-    async with served(_lku_app(slack, seen)) as url:
-        slack.events_url = url
+    async with lku_bot(slack) as seen:
         forged = await slack.slash(
             "carol", "aix-team", "/lku", "preview lpar01", DeliveryOptions(signature="forged")
         )
@@ -230,11 +234,8 @@ async def test_forged_or_stale_requests_are_rejected_and_nothing_happens(
 
 
 async def test_slack_retries_reach_the_bot_with_their_headers(slack: SlackEmulator) -> None:
-    seen: list[dict[str, Any]] = []
-    async with served(_lku_app(slack, seen)) as url:
-        slack.events_url = url
-        await slack.slash("carol", "aix-team", "/lku", "preview lpar01")
-        card = await slack.wait_for_message("aix-team", lambda m: "LU-17" in m.content)
+    async with lku_bot(slack) as seen:
+        card = await _request_card(slack)
         click = await slack.click("alice", card, "approve")
         await slack.deliver(
             click.interaction, DeliveryOptions(retry_num=1, retry_reason="http_timeout")
