@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -94,4 +95,25 @@ async def test_bad_urls_and_bad_blocks_are_refused(slack: SlackEmulator) -> None
     refused = await AsyncWebhookClient(url).send(text="x", blocks=too_long)
     assert refused.status_code == 400
     assert "invalid_blocks" in refused.body
+    assert slack.state.ephemerals_for("carol") == []
+
+
+async def test_a_slash_ack_can_answer_in_channel(slack: SlackEmulator) -> None:
+    async with stub_bot(slack) as bot:
+        bot.reply = lambda _: web.json_response(
+            {"response_type": "in_channel", "text": "LU-17 open"}
+        )
+        delivery = await slack.slash("carol", "aix-team", "/lku", "preview lpar01")
+    assert delivery.ack == {"response_type": "in_channel", "text": "LU-17 open"}
+    assert [m.text for m in slack.state.channel_messages("aix-team")] == ["LU-17 open"]
+    assert slack.state.ephemerals_for("carol") == []
+
+
+async def test_a_slash_ack_with_invalid_blocks_shows_nothing(slack: SlackEmulator) -> None:
+    too_long = [{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}]
+    async with stub_bot(slack) as bot:
+        bot.reply = lambda _: web.json_response({"text": "x", "blocks": too_long})
+        delivery = await slack.slash("carol", "aix-team", "/lku", "help")
+    assert delivery.acked
+    assert delivery.error == "invalid_blocks"
     assert slack.state.ephemerals_for("carol") == []
