@@ -205,6 +205,11 @@ class Connections:
         if link is not None:
             await link.close()
 
+    def connected(self, lpar: Lpar) -> bool:
+        """True while an open connection to `lpar` is held (as far as this side knows)."""
+        link = self._links.get(lpar.name)
+        return link is not None and link.conn is not None and not link.conn.is_closed()
+
     async def connect(self, lpar: Lpar) -> None:
         """Open (or reuse) the connection to `lpar`, verifying its host key and lkubot's key."""
         await self._link(lpar).connection()

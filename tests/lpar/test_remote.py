@@ -117,8 +117,9 @@ def test_the_detached_start_really_detaches_and_writes_its_markers(tmp_path: Pat
     subprocess.run(["sh", "-c", remote.start_detached(operation, str(log)).line], check=True)
     assert time.monotonic() - started < 0.2
     deadline = time.monotonic() + 10
-    while not log.read_text().endswith("lkubot-exit: 3\n"):
-        assert time.monotonic() < deadline, log.read_text()
+    # The background job opens the log itself, so the file may appear a moment later.
+    while not (log.exists() and log.read_text().endswith("lkubot-exit: 3\n")):
+        assert time.monotonic() < deadline, "the operation never wrote its exit marker"
         time.sleep(0.05)
     lines = log.read_text().splitlines()
     assert len(lines) == 3
