@@ -8,6 +8,7 @@ example inventory's stage commands; any other form is "not simulated" (exit 127)
 
 from __future__ import annotations
 
+import asyncio
 import getopt
 from collections.abc import Awaitable, Callable
 
@@ -17,6 +18,8 @@ from sim.aix.state import HmcToken, LparState
 Handler = Callable[[Invocation], Awaitable[int]]
 EXIT_NOT_SIMULATED = 127
 HMC_PASSWORD_PROMPT = "Enter HMC password: "  # noqa: S105 (a prompt, not a secret)
+# How long hmcauth waits for a password on stdin (wall seconds) before it gives up.
+PASSWORD_WAIT_SECONDS = 10.0
 _IPSEC_DESCRIPTIONS = {
     "ipsec_v4": "IP Version 4 Security Extension",
     "ipsec_v6": "IP Version 6 Security Extension",
@@ -102,7 +105,10 @@ async def _read_password(inv: Invocation) -> str:
     inv.out.write(HMC_PASSWORD_PROMPT)
     if inv.stdin is None:
         return ""
-    line = await inv.stdin.readline()
+    try:
+        line = await asyncio.wait_for(inv.stdin.readline(), PASSWORD_WAIT_SECONDS)
+    except TimeoutError:
+        return ""
     return line.decode(errors="replace").strip()
 
 

@@ -171,3 +171,12 @@ async def test_a_scenario_teaches_an_lpar_its_own_commands(tmp_path: Path) -> No
         check = await run(conn, '/opt/app/bin/check "with quotes"')
     assert (unload.exit_status, unload.stdout) == (0, "filters unloaded\n")
     assert check.exit_status == 3
+
+
+async def test_hmcauth_without_a_password_fails_and_keeps_no_token(tmp_path: Path) -> None:
+    scenario = {"lpars": {"lpar001": {"hmc_token": None}}}
+    async with fleet_of(tmp_path, scenario=scenario) as fleet, await connect(fleet) as conn:
+        result = await conn.run("hmcauth -u liveup -a 127.0.0.1", input="")
+        assert fleet.lpar("lpar001").state.hmc_token is None
+    assert result.exit_status == 1
+    assert "no password" in result.stderr
