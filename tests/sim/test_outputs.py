@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asyncssh
 import pytest
 
 from lpar import remote
@@ -176,7 +177,7 @@ async def test_a_scenario_teaches_an_lpar_its_own_commands(tmp_path: Path) -> No
 async def test_hmcauth_without_a_password_fails_and_keeps_no_token(tmp_path: Path) -> None:
     scenario = {"lpars": {"lpar001": {"hmc_token": None}}}
     async with fleet_of(tmp_path, scenario=scenario) as fleet, await connect(fleet) as conn:
-        result = await conn.run("hmcauth -u liveup -a 127.0.0.1", input="")
+        result = await conn.run("hmcauth -u liveup -a 127.0.0.1", stdin=asyncssh.DEVNULL)
         assert fleet.lpar("lpar001").state.hmc_token is None
     assert result.exit_status == 1
     assert "no password" in result.stderr
