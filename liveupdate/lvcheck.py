@@ -144,6 +144,14 @@ class Finding(BaseModel):
     message: str
 
 
+def _about(line: DataLine, severity: Severity, message: str) -> Finding:
+    """A finding about one line, placed at its stanza and (for a key line) its key."""
+    key = line.name if line.kind == "entry" else None
+    return Finding(
+        severity=severity, line=line.number, stanza=line.stanza, key=key, message=message
+    )
+
+
 def _shown(line: DataLine) -> str:
     return f"{line.name}{line.separator}{line.value}".strip()
 
@@ -156,27 +164,24 @@ def _nearest(name: str, candidates: list[str]) -> str | None:
 def _check_stanza_header(line: DataLine, first_seen: dict[str, int]) -> Iterator[Finding]:
     name = line.name
     if line.indented:
-        yield Finding(
-            severity="warning",
-            line=line.number,
-            stanza=name,
-            message=f"The stanza header `{name}:` is indented; start it at column 1.",
+        yield _about(
+            line,
+            "warning",
+            f"The stanza header `{name}:` is indented; start it at column 1.",
         )
     if name not in KNOWN_STANZAS:
         guess = _nearest(name, list(KNOWN_STANZAS))
         hint = f" Did you mean `{guess}:`?" if guess else ""
-        yield Finding(
-            severity="warning",
-            line=line.number,
-            stanza=name,
-            message=f"Unknown stanza `{name}:`; live update does not read it.{hint}",
+        yield _about(
+            line,
+            "warning",
+            f"Unknown stanza `{name}:`; live update does not read it.{hint}",
         )
     if name in first_seen:
-        yield Finding(
-            severity="warning",
-            line=line.number,
-            stanza=name,
-            message=f"`{name}:` appears again (first on line {first_seen[name]}); "
+        yield _about(
+            line,
+            "warning",
+            f"`{name}:` appears again (first on line {first_seen[name]}); "
             "put all its keys under one header.",
         )
     else:
@@ -195,24 +200,24 @@ def _unknown_key_message(stanza: str, key: str) -> str:
 
 
 def _check_value(line: DataLine, spec: KeySpec) -> Iterator[Finding]:
-    value, key, stanza = line.value, line.name, line.stanza
-
-    def finding(severity: Severity, message: str) -> Finding:
-        return Finding(severity=severity, line=line.number, stanza=stanza, key=key, message=message)
+    value, key = line.value, line.name
 
     if spec.kind == "yes_no" and value not in ("", "yes", "no"):
-        yield finding("error", f"`{key} = {value}`: write yes or no (or leave it blank).")
+        yield _about(line, "error", f"`{key} = {value}`: write yes or no (or leave it blank).")
     elif spec.kind == "number" and value:
         if not _NUMBER.match(value):
-            yield finding("error", f"`{key} = {value}` is not a whole number; write digits only.")
+            yield _about(
+                line, "error", f"`{key} = {value}` is not a whole number; write digits only."
+            )
         elif spec.minimum is not None and int(value) < spec.minimum:
-            yield finding("error", f"`{key} = {value}` is below the minimum {spec.minimum}.")
+            yield _about(line, "error", f"`{key} = {value}` is below the minimum {spec.minimum}.")
         elif spec.maximum is not None and int(value) > spec.maximum:
-            yield finding("error", f"`{key} = {value}` is above the maximum {spec.maximum}.")
+            yield _about(line, "error", f"`{key} = {value}` is above the maximum {spec.maximum}.")
     elif spec.kind == "disks":
         for disk in value.split():
             if not _DISK.match(disk):
-                yield finding(
+                yield _about(
+                    line,
                     "warning",
                     f"`{disk}` does not look like an AIX disk name (hdiskN); name a free disk "
                     "as `lspv` shows it.",
@@ -224,11 +229,10 @@ def _check_lines(data: LvUpdateData) -> Iterator[Finding]:
     first_key: dict[tuple[str, str], int] = {}
     for line in data.lines:
         if line.kind == "other":
-            yield Finding(
-                severity="error",
-                line=line.number,
-                stanza=line.stanza,
-                message="AIX cannot read this line: write a stanza header `name:` at column 1 "
+            yield _about(
+                line,
+                "error",
+                "AIX cannot read this line: write a stanza header `name:` at column 1 "
                 "or an indented `key = value`.",
             )
         elif line.kind == "stanza":
@@ -240,31 +244,26 @@ def _check_lines(data: LvUpdateData) -> Iterator[Finding]:
 def _check_entry(line: DataLine, first_key: dict[tuple[str, str], int]) -> Iterator[Finding]:
     stanza, key = line.stanza, line.name
     if stanza is None:
-        yield Finding(
-            severity="error",
-            line=line.number,
-            key=key,
-            message=f"`{key}` comes before any stanza header; put it under the stanza it "
+        yield _about(
+            line,
+            "error",
+            f"`{key}` comes before any stanza header; put it under the stanza it "
             "belongs to, indented.",
         )
         return
     if not line.indented:
-        yield Finding(
-            severity="error",
-            line=line.number,
-            stanza=stanza,
-            key=key,
-            message=f"`{_shown(line)}` starts at column 1, so AIX silently ignores it; "
+        yield _about(
+            line,
+            "error",
+            f"`{_shown(line)}` starts at column 1, so AIX silently ignores it; "
             "indent it with a tab or spaces.",
         )
         return
     if (stanza, key) in first_key:
-        yield Finding(
-            severity="error",
-            line=line.number,
-            stanza=stanza,
-            key=key,
-            message=f"`{key}` is set twice in `{stanza}:` (first on line "
+        yield _about(
+            line,
+            "error",
+            f"`{key}` is set twice in `{stanza}:` (first on line "
             f"{first_key[stanza, key]}); keep one line so the file says one thing.",
         )
         return
@@ -274,12 +273,10 @@ def _check_entry(line: DataLine, first_key: dict[tuple[str, str], int]) -> Itera
         return  # the unknown stanza was reported once, at its header
     if key not in spec.keys:
         if not spec.open:
-            yield Finding(
-                severity="warning",
-                line=line.number,
-                stanza=stanza,
-                key=key,
-                message=_unknown_key_message(stanza, key),
+            yield _about(
+                line,
+                "warning",
+                _unknown_key_message(stanza, key),
             )
         return
     yield from _check_value(line, spec.keys[key])
@@ -354,31 +351,24 @@ def _check_combinations(data: LvUpdateData) -> Iterator[Finding]:
     )
     reduction = _yes(data, "general", "cpu_reduction")
     if clone and reduction:
-        yield Finding(
-            severity="error",
-            line=reduction.number,
-            stanza="general",
-            key="cpu_reduction",
-            message="`cpu_reduction = yes` and `clone_from_hmc_profile = yes` exclude each other; "
+        yield _about(
+            reduction,
+            "error",
+            "`cpu_reduction = yes` and `clone_from_hmc_profile = yes` exclude each other; "
             "set cpu_reduction to no while cloning from the HMC profile.",
         )
     if clone:
-        yield Finding(
-            severity="warning",
-            line=clone.number,
-            stanza=clone.stanza,
-            key="clone_from_hmc_profile",
-            message="Before the update, turn the LPAR's HMC profile sync off; after it, remove "
+        yield _about(
+            clone,
+            "warning",
+            "Before the update, turn the LPAR's HMC profile sync off; after it, remove "
             "this line and turn profile sync back on.",
         )
     elif reduction:
-        yield Finding(
-            severity="info",
-            line=reduction.number,
-            stanza="general",
-            key="cpu_reduction",
-            message="CPU reduction is on: on AIX 7.3 it always engages and adds about 6 s of "
-            "blackout.",
+        yield _about(
+            reduction,
+            "info",
+            "CPU reduction is on: on AIX 7.3 it always engages and adds about 6 s of blackout.",
         )
     notes = (
         ("general", "kext_check", "no", "Kernel extension check is off: the update goes ahead "
@@ -391,9 +381,7 @@ def _check_combinations(data: LvUpdateData) -> Iterator[Finding]:
     for stanza, key, value, message in notes:
         entry = _entry(data, stanza, key)
         if entry is not None and entry.value == value:
-            yield Finding(
-                severity="info", line=entry.number, stanza=stanza, key=key, message=message
-            )
+            yield _about(entry, "info", message)
 
 
 def check_lvupdate_data(data: LvUpdateData) -> list[Finding]:
