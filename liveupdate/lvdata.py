@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from liveupdate.text import has_typed_command, output_lines, program_of
+from liveupdate.text import program_of, split_transcript
 
 LineKind = Literal["blank", "comment", "stanza", "entry", "other"]
 
@@ -144,13 +144,18 @@ def _shows_the_file(command: str) -> bool:
 def parse_lvupdate_data(text: str) -> LvUpdateData:
     """Parse lvupdate.data: the file itself, or a paste that shows it being printed.
 
-    When the text shows commands typed at a prompt, the output of the command that printed
-    the file (`cat /var/adm/ras/liveupdate/lvupdate.data`) is read and numbered from 1;
-    otherwise the text is the file, read exactly as it is.
+    When the text shows the file printed at a prompt (`# cat
+    /var/adm/ras/liveupdate/lvupdate.data`), that output is read and numbered from 1;
+    otherwise the text is the file, read exactly as it is (a comment that happens to look like
+    a prompt stays a comment, and line numbers stay the file's).
     """
-    if has_typed_command(text):
-        shown = output_lines(text, _shows_the_file)
-        text = "".join(f"{line}\n" for _, line in shown)
+    printed = [
+        block
+        for block in split_transcript(text)
+        if block.command is not None and _shows_the_file(block.command)
+    ]
+    if printed:
+        text = "".join(f"{line}\n" for line in printed[-1].lines)
     lines: list[DataLine] = []
     stanza: str | None = None
     for number, (body, ending) in enumerate(_split_keeping_ends(text), start=1):

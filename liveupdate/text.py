@@ -117,11 +117,6 @@ def split_transcript(text: str) -> list[Block]:
     return blocks
 
 
-def has_typed_command(text: str) -> bool:
-    """True when the paste shows at least one command typed at a prompt."""
-    return any(block.command for block in split_transcript(text))
-
-
 def output_lines(
     text: str, wanted: Collection[str] | Callable[[str], bool] = ()
 ) -> list[tuple[int, str]]:

@@ -7,7 +7,6 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from liveupdate.lvdata import parse_lvupdate_data, render_lvupdate_data
-from liveupdate.text import has_typed_command
 from tests.liveupdate.samples import sample
 
 # The example from the seed write-up, as the blog printed it (indentation lost), with a tab,
@@ -35,7 +34,8 @@ def test_an_unchanged_file_renders_back_byte_for_byte(text: str) -> None:
 
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400))
 def test_any_file_renders_back_byte_for_byte(text: str) -> None:
-    assume(not has_typed_command(text))
+    # Only a paste that shows lvupdate.data printed at a prompt is read differently.
+    assume("lvupdate" not in text and "liveupdate" not in text)
     assert render_lvupdate_data(parse_lvupdate_data(text)) == text
 
 
@@ -73,6 +73,13 @@ def test_keys_at_column_one_are_kept_but_not_read_as_aix_does() -> None:
     assert data.value("disks", "nhdisk") == "hdisk1 hdisk3"
     assert data.value("disks", "mhdisk") == "hdisk2"
     assert data.value("general", "cpu_reduction") is None
+
+
+def test_a_comment_that_looks_like_a_prompt_stays_a_comment() -> None:
+    text = "# cat this file before you change it\ngeneral:\n        kext_check = no\n"
+    data = parse_lvupdate_data(text)
+    assert render_lvupdate_data(data) == text
+    assert [line.kind for line in data.lines] == ["comment", "stanza", "entry"]
 
 
 def test_comments_blank_and_unreadable_lines_keep_their_place() -> None:
