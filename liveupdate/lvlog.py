@@ -69,6 +69,20 @@ _ENGINE_MARKER = re.compile(r"^lkubot-[a-z]+:")
 _LOG_PROGRAMS = frozenset({"geninstall", "cat", "tail", "more", "pg", "less", "head", "view"})
 
 
+class PhaseRecord(BaseModel):
+    """One phase of the run as the summary shows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message: str
+    index: int | None
+    started_at: datetime
+    seconds: int | None
+    """Until the next phase started (or the run ended); None while it runs or when unknown."""
+    blackout: bool
+    line: int
+
+
 class LiveUpdateSummary(BaseModel):
     """Where a live kernel update stands, as far as its log tells."""
 
@@ -106,21 +120,6 @@ class LiveUpdateSummary(BaseModel):
         """The n of "phase n of N": the position of the latest known phase."""
         known = [phase.index for phase in self.phases if phase.index is not None]
         return known[-1] if known else None
-
-
-class PhaseRecord(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    message: str
-    index: int | None
-    started_at: datetime
-    seconds: int | None
-    """Until the next phase started (or the run ended); None while it runs or when unknown."""
-    blackout: bool
-    line: int
-
-
-LiveUpdateSummary.model_rebuild()
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> int | None:
