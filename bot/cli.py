@@ -23,3 +23,6 @@ main.add_command(history_command)
 from bot.cli_sim import sim_command  # noqa: E402
 
 main.add_command(sim_command)
+from bot.cli_inventory import inventory_command  # noqa: E402
+
+main.add_command(inventory_command)

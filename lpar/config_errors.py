@@ -23,12 +23,11 @@ from lpar.names import FORMAT_ERROR
 from lpar.yaml_source import YamlDocument
 
 
-def describe_validation_errors(
+def validation_problems(
     exc: ValidationError, doc: YamlDocument, model: type[BaseModel], label: str
-) -> list[str]:
-    """One line per error, ordered by line number, for the file shown as `label`."""
-    placed = [_describe(error, doc, model, label) for error in exc.errors()]
-    return [text for _, text in sorted(placed, key=lambda item: item[0])]
+) -> list[tuple[int, str]]:
+    """(line number, problem line) per error, for the file shown as `label`."""
+    return [_describe(error, doc, model, label) for error in exc.errors()]
 
 
 def format_line(label: str, line: int, path: Sequence[str | int], sentence: str) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from liveupdate.policy import GroupPolicy
-from lpar.config_errors import describe_validation_errors, format_line
+from lpar.config_errors import format_line, validation_problems
 from lpar.names import (
     GroupName,
     HostName,
@@ -223,33 +223,50 @@ def parse_inventory(text: str, path: Path) -> Inventory:
         raise InventoryError(lines) from None
     if doc.data is None:
         raise InventoryError([f"{label}:1: the inventory is empty; start from lpars.example.yml"])
+    # Group references are checked on the raw data too, so that a file with other mistakes
+    # still gets every problem reported in one go.
+    problems = _dangling_groups(doc, label)
     try:
         written = InventoryFile.model_validate(doc.data)
     except ValidationError as exc:
-        raise InventoryError(describe_validation_errors(exc, doc, InventoryFile, label)) from None
+        problems += validation_problems(exc, doc, InventoryFile, label)
+        raise InventoryError(_by_line(problems)) from None
 
     base = path.parent.absolute()
     lpars: dict[str, Lpar] = {}
-    problems: list[tuple[int, str]] = []
     for name, entry in written.lpars.items():
         for field, sentence in _unresolvable(written, entry):
             place = doc.locate(("lpars", name, field))
             where = (*place.path[:2], field)
             problems.append((place.line, format_line(label, place.line, where, sentence)))
-        if entry.group not in written.groups:
-            place = doc.locate(("lpars", name, "group"))
-            sentence = (
-                f'names the group "{entry.group}", which is not under groups.'
-                f"{_suggest(entry.group, written.groups)}"
-            )
-            problems.append((place.line, format_line(label, place.line, place.path, sentence)))
         if not problems:
             lpars[name] = _resolve(name, entry, written.defaults, base)
     if problems:
-        raise InventoryError([text for _, text in sorted(problems)])
+        raise InventoryError(_by_line(problems))
     return Inventory(
         path=path, admins=tuple(written.admins), groups=dict(written.groups), lpars=lpars
     )
+
+
+def _dangling_groups(doc: YamlDocument, label: str) -> list[tuple[int, str]]:
+    data = doc.data if isinstance(doc.data, dict) else {}
+    groups, lpars = data.get("groups"), data.get("lpars")
+    known = groups if isinstance(groups, dict) else {}
+    problems: list[tuple[int, str]] = []
+    for name, entry in (lpars if isinstance(lpars, dict) else {}).items():
+        group = entry.get("group") if isinstance(entry, dict) else None
+        if isinstance(group, str) and group not in known:
+            place = doc.locate(("lpars", name, "group"))
+            sentence = (
+                f'names the group "{group}", which is not under groups.{_suggest(group, known)}'
+            )
+            problems.append((place.line, format_line(label, place.line, place.path, sentence)))
+    return problems
+
+
+def _by_line(problems: list[tuple[int, str]]) -> list[str]:
+    """The problem lines in file order (a stable sort keeps same-line problems in order)."""
+    return [text for _, text in sorted(problems, key=lambda problem: problem[0])]
 
 
 _NEED_A_VALUE = (

@@ -230,6 +230,17 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
     assert "groups.test.approval_ttl: '24 hours' is not a duration" in errors[1]
 
 
+def test_a_renamed_group_is_reported_with_the_lpars_that_still_name_it() -> None:
+    text = _edited("  test:", "  tests:").replace("approval_ttl: 24h", "approval_ttl: 1 day")
+    errors = _errors(text)
+    assert len(errors) == 2
+    assert "groups.tests.approval_ttl: '1 day' is not a duration" in errors[0]
+    assert errors[1] == (
+        f"lpars.yml:{_line_of(text, 'group: test')}: lpars.lpar02.group: names the group "
+        '"test", which is not under groups. Did you mean "tests"?'
+    )
+
+
 def test_a_group_policy_error_is_reported_at_the_group() -> None:
     text = _edited("approvals_required: 1", "approvals_required: 5")
     [error] = _errors(text)
@@ -279,7 +290,8 @@ def test_values_that_end_up_in_commands_are_checked_strictly(
     old: str, new: str, place: str, expected: str
 ) -> None:
     text = _edited(old, new)
-    [error] = _errors(text)
+    errors = _errors(text)
+    [error] = [e for e in errors if f": {place}: " in e]
     assert error.startswith(f"lpars.yml:{_line_of(text, new.strip())}: {place}: "), error
     assert expected in error
 

@@ -343,7 +343,7 @@ async def test_a_closed_port_is_unreachable(fleet: Fleet, lpar: Lpar, ssh: Conne
 
 
 @contextlib.asynccontextmanager
-async def _silent_server() -> AsyncIterator[int]:
+async def silent_server() -> AsyncIterator[int]:
     """A TCP port that accepts and then says nothing, like a hung sshd."""
     writers: list[asyncio.StreamWriter] = []
 
@@ -363,7 +363,7 @@ async def _silent_server() -> AsyncIterator[int]:
 async def test_a_login_that_does_not_complete_in_time_is_unreachable(
     lpar: Lpar, ssh: Connections
 ) -> None:
-    async with _silent_server() as port:
+    async with silent_server() as port:
         silent = lpar.model_copy(update={"port": port, "connect_timeout": 0.3})
         with pytest.raises(UnreachableError) as caught:
             await bounded(ssh.run(silent, remote.oslevel()))
