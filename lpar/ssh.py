@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import shlex
 import socket
@@ -97,8 +98,12 @@ class SshError(Exception):
     """A command could not be run to completion on `lpar`; the message says what to do."""
 
     def __init__(self, lpar: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(lpar, message)
         self.lpar = lpar
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class UnreachableError(SshError):
@@ -154,12 +159,25 @@ class _Link:
         self.lock = asyncio.Lock()
         self.channels = asyncio.Semaphore(options.channels_per_lpar)
         self.conn: asyncssh.SSHClientConnection | None = None
+        self.attempts = 0
+        self.failure: SshError | None = None
 
     async def connection(self) -> asyncssh.SSHClientConnection:
+        seen = self.attempts
         async with self.lock:
             if self.conn is not None and not self.conn.is_closed():
                 return self.conn
-            self.conn = await _connect(self.lpar, self.options)
+            if self.attempts != seen and self.failure is not None:
+                # An attempt made while this caller waited has just failed: share its answer
+                # rather than queueing one more connect timeout per waiting command.
+                raise copy.copy(self.failure)
+            self.attempts += 1
+            try:
+                self.conn = await _connect(self.lpar, self.options)
+            except SshError as exc:
+                self.failure = exc
+                raise
+            self.failure = None
             log.info("connected to %s (%s)", self.lpar.name, self.lpar.address)
             return self.conn
 
@@ -183,6 +201,7 @@ class Connections:
         self.options = options or SshOptions()
         self._commands = asyncio.Semaphore(self.options.max_commands)
         self._links: dict[str, _Link] = {}
+        self._retired: list[_Link] = []
 
     async def __aenter__(self) -> Self:
         return self
@@ -196,7 +215,8 @@ class Connections:
         await self.aclose()
 
     async def aclose(self) -> None:
-        links, self._links = list(self._links.values()), {}
+        links = [*self._links.values(), *self._retired]
+        self._links, self._retired = {}, []
         await asyncio.gather(*(link.close() for link in links))
 
     async def disconnect(self, lpar: Lpar) -> None:
@@ -217,6 +237,10 @@ class Connections:
     def _link(self, lpar: Lpar) -> _Link:
         link = self._links.get(lpar.name)
         if link is None or link.lpar != lpar:
+            if link is not None:
+                # The LPAR's settings changed (a reloaded inventory): commands in flight keep
+                # the old connection, which is closed with the rest.
+                self._retired.append(link)
             link = self._links[lpar.name] = _Link(lpar, self.options)
         return link
 

@@ -372,3 +372,20 @@ async def test_a_login_that_does_not_complete_in_time_is_unreachable(
         "the LPAR is up and that nothing blocks the port; raise connect_timeout in the "
         "inventory if the network is slow."
     )
+
+
+async def test_commands_waiting_on_a_failing_login_share_its_failure(
+    lpar: Lpar, ssh: Connections
+) -> None:
+    async with silent_server() as port:
+        silent = lpar.model_copy(update={"port": port, "connect_timeout": 0.3})
+        started = asyncio.get_running_loop().time()
+        outcomes = await bounded(
+            asyncio.gather(
+                *(ssh.run(silent, remote.oslevel()) for _ in range(5)), return_exceptions=True
+            )
+        )
+        elapsed = asyncio.get_running_loop().time() - started
+    assert all(isinstance(outcome, UnreachableError) for outcome in outcomes)
+    # One login attempt answered all five, instead of five attempts one after another.
+    assert elapsed < 1.0
