@@ -52,3 +52,21 @@ async def eventually(condition: Callable[[], bool]) -> None:
     async with asyncio.timeout(WAIT):
         while not condition():  # noqa: ASYNC110 (the simulator's state has no event to await)
             await asyncio.sleep(0.005)
+
+
+@asynccontextmanager
+async def silent_server() -> AsyncIterator[int]:
+    """A TCP port that accepts and then says nothing, like a hung sshd."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def hold(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        for writer in writers:
+            writer.close()
+        server.close()
+        await server.wait_closed()

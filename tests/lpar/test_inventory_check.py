@@ -13,8 +13,7 @@ from lpar.health import check_lpar, check_lpars
 from lpar.inventory import Inventory, load_inventory
 from lpar.ssh import Connections
 from sim.aix.state import CannedCommand
-from tests.lpar.conftest import WAIT, fleet_of
-from tests.lpar.test_ssh import silent_server
+from tests.lpar.conftest import WAIT, fleet_of, silent_server
 
 LEVEL = "7300-02-02-2420"
 

@@ -4,8 +4,7 @@ LPAR, limits, timeouts, streams, and errors that tell an admin what to do."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,7 +25,7 @@ from lpar.ssh import (
     UnreachableError,
 )
 from sim.aix.fleet import Fleet
-from tests.lpar.conftest import WAIT, eventually
+from tests.lpar.conftest import WAIT, eventually, silent_server
 
 LVUPDATE_DATA = "/var/adm/ras/liveupdate/lvupdate.data"
 
@@ -340,24 +339,6 @@ async def test_a_closed_port_is_unreachable(fleet: Fleet, lpar: Lpar, ssh: Conne
         "listens on that port). Check that the LPAR is up, that sshd runs on it, and that "
         "host and port in the inventory are right."
     )
-
-
-@contextlib.asynccontextmanager
-async def silent_server() -> AsyncIterator[int]:
-    """A TCP port that accepts and then says nothing, like a hung sshd."""
-    writers: list[asyncio.StreamWriter] = []
-
-    async def hold(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writers.append(writer)
-
-    server = await asyncio.start_server(hold, "127.0.0.1", 0)
-    try:
-        yield server.sockets[0].getsockname()[1]
-    finally:
-        for writer in writers:
-            writer.close()
-        server.close()
-        await server.wait_closed()
 
 
 async def test_a_login_that_does_not_complete_in_time_is_unreachable(
