@@ -14,6 +14,7 @@ from lpar.inventory import (
     load_inventory,
     parse_inventory,
 )
+from tests.lpar.conftest import fleet_of
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "lpars.example.yml"
@@ -342,3 +343,25 @@ def test_policy_and_admins_of_a_group() -> None:
     assert inventory.policy(inventory.lpar("lpar01")).channel == "C0PRODOPS"
     assert inventory.admins_of("prod") == {"U0ADMIN01", "U0CAROL01"}
     assert inventory.admins_of("test") == {"U0ADMIN01"}
+
+
+def test_an_ipv6_address_is_bracketed_in_messages() -> None:
+    lpar = parse_inventory(_edited("host: 10.1.2.32", "host: fd00::32"), FILE).lpar("lpar02")
+    assert lpar.address == "[fd00::32]:2222"
+
+
+async def test_the_inventory_lkubot_sim_writes_is_valid(tmp_path: Path) -> None:
+    async with fleet_of(tmp_path, 6) as fleet:
+        inventory = load_inventory(fleet.inventory_path)
+    assert list(inventory.lpars) == fleet.names
+    for name, lpar in inventory.lpars.items():
+        placement = fleet.lpar(name).state.placement
+        assert (lpar.group, lpar.managed_system, lpar.hmc) == (
+            placement.group,
+            placement.managed_system,
+            placement.hmc,
+        )
+        assert (lpar.host, lpar.port) == ("127.0.0.1", fleet.port(name))
+        assert lpar.key == fleet.client_key_path
+        assert lpar.known_hosts == fleet.known_hosts_path
+    assert {lpar.group for lpar in inventory.lpars.values()} == set(inventory.groups)
