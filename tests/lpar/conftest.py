@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -70,3 +71,39 @@ async def silent_server() -> AsyncIterator[int]:
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+class FreezingProxy:
+    """A TCP relay to an LPAR that can go silent without closing anything, like a network
+    that stops carrying packets: only keepalives can tell."""
+
+    def __init__(self, port: int) -> None:
+        self._target = port
+        self.frozen = asyncio.Event()
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError):
+            while data := await reader.read(65536):
+                if self.frozen.is_set():
+                    return
+                writer.write(data)
+                await writer.drain()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self._target)
+        self._writers += [writer, upstream_writer]
+        await asyncio.gather(
+            self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer)
+        )
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[int]:
+        server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        try:
+            yield server.sockets[0].getsockname()[1]
+        finally:
+            for writer in self._writers:
+                writer.close()
+            server.close()
+            await server.wait_closed()

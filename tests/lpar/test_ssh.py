@@ -25,7 +25,7 @@ from lpar.ssh import (
     UnreachableError,
 )
 from sim.aix.fleet import Fleet
-from tests.lpar.conftest import WAIT, eventually, silent_server
+from tests.lpar.conftest import WAIT, FreezingProxy, eventually, silent_server
 
 LVUPDATE_DATA = "/var/adm/ras/liveupdate/lvupdate.data"
 
@@ -370,3 +370,30 @@ async def test_commands_waiting_on_a_failing_login_share_its_failure(
     assert all(isinstance(outcome, UnreachableError) for outcome in outcomes)
     # One login attempt answered all five, instead of five attempts one after another.
     assert elapsed < 1.0
+
+
+async def test_a_network_that_goes_silent_is_detected_by_keepalives(
+    fleet: Fleet, lpar: Lpar
+) -> None:
+    proxy = FreezingProxy(fleet.port("lpar001"))
+    options = SshOptions(keepalive_interval=0.2, keepalive_count_max=2)
+    async with proxy.serving() as port, Connections(options) as ssh:
+        # known_hosts names the LPAR's own port; the relay's port needs the same key.
+        relayed = lpar.model_copy(update={"port": port, "known_hosts": _relay_hosts(fleet, port)})
+        async with ssh.stream(relayed, remote.follow(LVUPDATE_DATA, 1)) as lines:
+            assert await bounded(lines.readline()) == "general:"
+            proxy.frozen.set()
+            with pytest.raises(ConnectionLost, match="not responding to keepalive"):
+                await bounded(_drain(lines))
+
+
+def _relay_hosts(fleet: Fleet, port: int) -> Path:
+    original = f"[127.0.0.1]:{fleet.port('lpar001')} "
+    line = next(
+        line
+        for line in fleet.known_hosts_path.read_text().splitlines()
+        if line.startswith(original)
+    )
+    path = fleet.out_dir / "relay_known_hosts"
+    path.write_text(line.replace(original, f"[127.0.0.1]:{port} ") + "\n")
+    return path
