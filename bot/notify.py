@@ -1,0 +1,76 @@
+"""One line per event in a group's notification channel (the inventory's `channel`).
+
+The request events (requested, approved, rejected, launched with or without an override,
+cancelled) are sent by the listeners right after storage has recorded the change; the run
+events (blackout, finished, failed) by the status card; the freeze goes to every group's
+channel. A notice is a side channel: if Slack refuses it (the bot was removed from the
+channel, say), the failure is logged with the channel and Slack's error and the work that
+caused it carries on; it never undoes or blocks a recorded change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.views import notices
+from bot.views.message import SlackMessage
+from liveupdate.policy import Freeze, GroupPolicy
+from liveupdate.requests import Request
+
+log = logging.getLogger(__name__)
+
+
+class Notifier:
+    """Posts the one-line notices; `groups` is the inventory's groups (name -> policy)."""
+
+    def __init__(self, client: AsyncWebClient, groups: Mapping[str, GroupPolicy]) -> None:
+        self._client = client
+        self._groups = groups
+
+    async def requested(self, request: Request) -> None:
+        await self.post(request.group, notices.notice_requested(request))
+
+    async def approved(self, request: Request) -> None:
+        """Call when a vote brought the request to its quorum."""
+        await self.post(request.group, notices.notice_approved(request))
+
+    async def rejected(self, request: Request) -> None:
+        await self.post(request.group, notices.notice_rejected(request))
+
+    async def launched(self, request: Request) -> None:
+        """Also announces an override: who used it and why."""
+        await self.post(request.group, notices.notice_launched(request))
+
+    async def cancelled(self, request: Request) -> None:
+        await self.post(request.group, notices.notice_cancelled(request))
+
+    async def freeze(self, freeze: Freeze) -> None:
+        """The freeze (on or off) concerns every group: one notice in each distinct channel."""
+        message = notices.notice_freeze(freeze)
+        for channel in dict.fromkeys(g.channel for g in self._groups.values()):
+            await self._send(channel, message)
+
+    async def post(self, group: str, message: SlackMessage) -> None:
+        """Post `message` to `group`'s channel."""
+        policy = self._groups.get(group)
+        if policy is None:
+            log.error("no notification channel: group %s is not in the inventory", group)
+            return
+        await self._send(policy.channel, message)
+
+    async def _send(self, channel: str, message: SlackMessage) -> None:
+        try:
+            await self._client.chat_postMessage(
+                channel=channel, unfurl_links=False, **message.as_kwargs()
+            )
+        except SlackApiError as error:
+            log.error(
+                "notice to %s not posted: Slack said %s (%s)",
+                channel,
+                error.response.get("error"),
+                message.text,
+            )
