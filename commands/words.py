@@ -133,7 +133,7 @@ USAGE: dict[str, str] = {
     "preview": "preview TARGET [update_all|all|FILESET...] [-d MEDIA]",
     "approve": "approve ID [comment]",
     "reject": "reject ID reason",
-    "launch": "launch ID [--override reason]",
+    "launch": "launch ID [override REASON]",
     "cancel": "cancel ID",
     "status": "status [ID|LPAR]",
     "list": "list",
@@ -240,7 +240,8 @@ def _parse_launch(kind: Kind, args: list[str]) -> Command:
     rest = args[1:]
     if not rest:
         return Launch(kind=kind, request_id=request_id)
-    if rest[0] != "--override":
+    # The refusals say `override REASON`; `--override` is accepted as people type options.
+    if rest[0].lower() not in ("override", "--override"):
         raise UsageError(f"Usage: `{usage(kind, 'launch')}`")
     reason = _free_text(rest[1:])
     if not reason:

@@ -85,8 +85,9 @@ def test_votes_keep_their_free_text() -> None:
     )
 
 
-def test_launch_with_an_admin_override() -> None:
-    assert parse("lku", "launch LU-17 --override P1 incident INC123") == Launch(
+@pytest.mark.parametrize("word", ["override", "--override", "OVERRIDE"])
+def test_launch_with_an_admin_override(word: str) -> None:
+    assert parse("lku", f"launch LU-17 {word} P1 incident INC123") == Launch(
         kind="lku", request_id="LU-17", override_reason="P1 incident INC123"
     )
 

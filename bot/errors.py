@@ -1,0 +1,91 @@
+"""The one place errors reach the user.
+
+Listeners and background tasks hold no `try`: what they raise comes here. An error lkubot
+expects (a refusal by the rules, a malformed command, an unknown LPAR, an unreachable LPAR...)
+carries one sentence the person can act on, and only they see it. Anything else is a bug or
+an outage: it is logged with a short reference, and the person gets that reference so the
+admins can find the log lines.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.asker import Asker, asker_from
+from bot.tasks import ErrorReporter, ShuttingDown
+from commands.words import UsageError
+from liveupdate.errors import Refused
+from lpar.inventory import UnknownTargetError
+from lpar.ssh import SshError
+from storage.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+EXPECTED: tuple[type[Exception], ...] = (
+    Refused,
+    UsageError,
+    UnknownTargetError,
+    StorageError,
+    ShuttingDown,
+    SshError,
+)
+"""Errors whose own text is the answer: their sentences are written for the person who asked."""
+
+
+def describe(error: BaseException) -> str:
+    """The sentence to show for `error`; unexpected errors are logged under a reference."""
+    if isinstance(error, EXPECTED):
+        return str(error)
+    reference = secrets.token_hex(3)
+    log.error("unexpected error, reference %s", reference, exc_info=error)
+    return (
+        f"lkubot hit an unexpected error and did not finish this (reference {reference}). "
+        "Check `/lku status` before trying again, and give the reference to whoever runs lkubot."
+    )
+
+
+async def report(error: BaseException, asker: Asker) -> None:
+    """Tell `asker` privately what went wrong."""
+    await asker.tell(describe(error))
+
+
+def reporter(asker: Asker) -> ErrorReporter:
+    """The error reporter for background work started on behalf of `asker`."""
+
+    async def send(error: BaseException) -> None:
+        await report(error, asker)
+
+    return send
+
+
+def install(app: AsyncApp) -> None:
+    """Make `on_error` the app's global error hook."""
+    app.error(on_error)
+
+
+async def on_error(
+    error: Exception,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond | None,
+    response: BoltResponse | None,
+) -> BoltResponse | None:
+    """Bolt's global error hook: answer privately with the error's own sentence."""
+    if response is not None and "command" in body:
+        # Not acknowledged yet: the answer travels in the ack itself, at no extra cost.
+        text = describe(error)
+        return BoltResponse(
+            status=200,
+            body=json.dumps({"response_type": "ephemeral", "text": text}),
+            headers={"content-type": ["application/json;charset=utf-8"]},
+        )
+    await report(error, asker_from(body, client, respond))
+    return None
