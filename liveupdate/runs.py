@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from liveupdate.checks import LparName
 from liveupdate.errors import WrongState
-from liveupdate.requests import RequestId
+from liveupdate.requests import Request, RequestId
 
 RunId = Annotated[str, StringConstraints(pattern=r"^LU-[1-9][0-9]{0,8}-[1-9][0-9]{0,3}$")]
 """`LU-17-1`: the request id and the run's number within it, as in the remote log name."""
@@ -86,6 +86,31 @@ class RunEvent(BaseModel):
     type: str = Field(min_length=1, max_length=64)
     payload: str
     at: AwareDatetime
+
+
+class RunStep(BaseModel):
+    """Something a run did or learned outside its log: a stage command and its result, the
+    state captured before and after, a lost link, a cancel, the outcome.
+
+    Like `RunEvent`, `payload` is JSON that storage keeps as text without looking inside (the
+    run engine's progress models, `lpar.progress`); `seq` numbers a run's steps from 1.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seq: int = Field(ge=1)
+    type: str = Field(min_length=1, max_length=64)
+    payload: str
+    at: AwareDatetime
+
+
+class Launched(BaseModel):
+    """The outcome of a launch: the request (running, or void) and the runs it started."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    request: Request
+    runs: tuple[Run, ...] = ()
 
 
 class Lock(BaseModel):

@@ -163,3 +163,16 @@ def m001_initial(db: Database) -> None:
         """CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
            BEGIN SELECT RAISE(ABORT, 'audit rows are append-only: they cannot be deleted'); END"""
     )
+
+
+@step
+def m002_run_steps(db: Database) -> None:
+    # What a run did outside its log (stage commands, captures, lost links, cancels, the
+    # outcome), so that a run's whole story can be told again after a restart.
+    db.table("run_steps").create(
+        {"run_id": str, "seq": int, "type": str, "payload": str, "at": str},
+        pk=("run_id", "seq"),
+        foreign_keys=[("run_id", "runs", "id")],
+        not_null=["type", "payload", "at"],
+        strict=True,
+    )

@@ -25,7 +25,6 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict
 from sqlite_utils import Database
 
 from liveupdate.checks import PreviewResult, UpdateKind
@@ -47,10 +46,12 @@ from liveupdate.requests import (
     open_request,
 )
 from liveupdate.runs import (
+    Launched,
     Lock,
     Run,
     RunEvent,
     RunState,
+    RunStep,
     format_run_id,
     remote_log_path,
 )
@@ -71,15 +72,6 @@ SYSTEM_ACTOR = "lkubot"
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-
-class Launched(BaseModel):
-    """The outcome of a launch: the request (running, or void) and the runs it started."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    request: Request
-    runs: tuple[Run, ...] = ()
 
 
 class Store:
@@ -376,6 +368,29 @@ class Store:
                 "SELECT offset, type, payload, at FROM run_events "
                 "WHERE run_id = ? AND offset > ? ORDER BY offset, id",
                 [run_id, after_offset],
+            )
+        ]
+
+    def record_run_step(self, run_id: str, type: str, payload: str, now: datetime) -> RunStep:
+        """Append one step to a run's journal under the next number (1, 2, ...)."""
+        with write_transaction(self.db):
+            self._load_run(run_id)
+            seq = self.db.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM run_steps WHERE run_id = ?", [run_id]
+            ).fetchone()[0]
+            step = RunStep(seq=seq, type=type, payload=payload, at=now)
+            self.db.table("run_steps").insert(
+                {"run_id": run_id, "seq": seq, "type": type, "payload": payload, "at": to_text(now)}
+            )
+        return step
+
+    def run_steps(self, run_id: str, *, after_seq: int = 0) -> list[RunStep]:
+        return [
+            RunStep.model_validate(row)
+            for row in self.db.query(
+                "SELECT seq, type, payload, at FROM run_steps "
+                "WHERE run_id = ? AND seq > ? ORDER BY seq",
+                [run_id, after_seq],
             )
         ]
 

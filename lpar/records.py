@@ -1,0 +1,63 @@
+"""What the run engine needs from lkubot's records, and nothing more.
+
+`lpar` reaches LPARs; it does not know SQLite (DESIGN.md: `lpar` imports only `liveupdate`).
+The engine therefore talks to this protocol, and `storage.run_records.StoredRunRecords`
+implements it on top of `storage.store.AsyncStore`:
+
+    store = await AsyncStore.open(settings.db)
+    engine = Engine(inventory, StoredRunRecords(store))
+
+Every method is one transaction in storage; their meaning is documented on `storage.Store`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from liveupdate.policy import EffectivePolicy
+from liveupdate.requests import Launch, Request, SystemEvent
+from liveupdate.runs import Launched, Run, RunEvent, RunStep
+
+
+class RunRecords(Protocol):
+    async def get_request(self, request_id: str) -> Request: ...
+
+    async def active_requests(self) -> list[Request]:
+        """Requests that are running or out of contact (a rollout between waves has no
+        unfinished run, yet must go on after a restart)."""
+        ...
+
+    async def launch(
+        self,
+        request_id: str,
+        event: Launch,
+        policy: EffectivePolicy,
+        now: datetime,
+        log_dirs: Mapping[str, str],
+    ) -> Launched: ...
+
+    async def start_run(self, request_id: str, lpar: str, log_dir: str, now: datetime) -> Run: ...
+
+    async def observe(self, request_id: str, event: SystemEvent, now: datetime) -> Request: ...
+
+    async def get_run(self, run_id: str) -> Run: ...
+
+    async def runs_of(self, request_id: str) -> list[Run]: ...
+
+    async def save_run(
+        self, run: Run, now: datetime, *, request_event: SystemEvent | None = None
+    ) -> Run: ...
+
+    async def record_run_lines(
+        self, run_id: str, events: Sequence[RunEvent], lines_consumed: int
+    ) -> Run: ...
+
+    async def run_events(self, run_id: str) -> list[RunEvent]: ...
+
+    async def record_run_step(
+        self, run_id: str, type: str, payload: str, now: datetime
+    ) -> RunStep: ...
+
+    async def run_steps(self, run_id: str) -> list[RunStep]: ...

@@ -1,0 +1,69 @@
+"""The run engine's records (`lpar.records.RunRecords`) kept in lkubot's SQLite database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from liveupdate.policy import EffectivePolicy
+from liveupdate.requests import Launch, Request, RequestState, SystemEvent
+from liveupdate.runs import Launched, Run, RunEvent, RunStep
+from storage.store import AsyncStore, Store
+
+ACTIVE_STATES = (RequestState.RUNNING, RequestState.UNKNOWN)
+ACTIVE_LIMIT = 10_000
+"""More running requests than this at once would be a fleet no team runs by hand."""
+
+
+class StoredRunRecords:
+    """`RunRecords` on an `AsyncStore`: each call runs on the store's own thread."""
+
+    def __init__(self, store: AsyncStore) -> None:
+        self.store = store
+
+    async def get_request(self, request_id: str) -> Request:
+        return await self.store.call(Store.get_request, request_id)
+
+    async def active_requests(self) -> list[Request]:
+        return await self.store.call(Store.list_requests, states=ACTIVE_STATES, limit=ACTIVE_LIMIT)
+
+    async def launch(
+        self,
+        request_id: str,
+        event: Launch,
+        policy: EffectivePolicy,
+        now: datetime,
+        log_dirs: Mapping[str, str],
+    ) -> Launched:
+        return await self.store.call(Store.launch, request_id, event, policy, now, log_dirs)
+
+    async def start_run(self, request_id: str, lpar: str, log_dir: str, now: datetime) -> Run:
+        return await self.store.call(Store.start_run, request_id, lpar, log_dir, now)
+
+    async def observe(self, request_id: str, event: SystemEvent, now: datetime) -> Request:
+        return await self.store.call(Store.observe, request_id, event, now)
+
+    async def get_run(self, run_id: str) -> Run:
+        return await self.store.call(Store.get_run, run_id)
+
+    async def runs_of(self, request_id: str) -> list[Run]:
+        return await self.store.call(Store.runs_of, request_id)
+
+    async def save_run(
+        self, run: Run, now: datetime, *, request_event: SystemEvent | None = None
+    ) -> Run:
+        return await self.store.call(Store.save_run, run, now, request_event=request_event)
+
+    async def record_run_lines(
+        self, run_id: str, events: Sequence[RunEvent], lines_consumed: int
+    ) -> Run:
+        return await self.store.call(Store.record_run_lines, run_id, events, lines_consumed)
+
+    async def run_events(self, run_id: str) -> list[RunEvent]:
+        return await self.store.call(Store.run_events, run_id)
+
+    async def record_run_step(self, run_id: str, type: str, payload: str, now: datetime) -> RunStep:
+        return await self.store.call(Store.record_run_step, run_id, type, payload, now)
+
+    async def run_steps(self, run_id: str) -> list[RunStep]:
+        return await self.store.call(Store.run_steps, run_id)
