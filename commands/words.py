@@ -325,6 +325,17 @@ def parse_target(word: str) -> Target:
     return Target(name=_check(LPAR_NAME, word, "LPAR name"))
 
 
+_RUN_ID = re.compile(r"(?i)(LU-[0-9]{1,9})-([0-9]{1,4})")
+
+
+def parse_run_id(word: str) -> tuple[str, int]:
+    """`LU-17-1` -> (`LU-17`, 1): a request id and the run's number within it."""
+    match = _RUN_ID.fullmatch(word)
+    if not match:
+        raise UsageError(f"`{_show(word)}` is not a run id; they look like `LU-17-1`.")
+    return parse_request_id(match.group(1)), int(match.group(2))
+
+
 def parse_request_id(word: str) -> str:
     """`LU-17` (any case) -> `LU-17`."""
     match = _REQUEST_ID.fullmatch(word)

@@ -20,6 +20,7 @@ from commands.words import (
     Target,
     UsageError,
     parse,
+    parse_run_id,
 )
 
 
@@ -126,3 +127,9 @@ def test_any_text_parses_or_fails_cleanly(text: str) -> None:
     else:
         message = "parsed"
     assert message
+
+
+def test_run_ids_name_their_request() -> None:
+    assert parse_run_id("lu-17-2") == ("LU-17", 2)
+    with pytest.raises(UsageError, match="run id"):
+        parse_run_id("LU-17")

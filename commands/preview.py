@@ -1,0 +1,44 @@
+"""`/lku preview TARGET [ITEMS] [-d MEDIA]` and `/llu preview TARGET`: the pre stage on every
+LPAR of the target, then a request opened from what it saw (pending, or preview_failed)."""
+
+from __future__ import annotations
+
+from commands.services import Services
+from commands.words import Preview
+from liveupdate.checks import UpdateKind
+from liveupdate.errors import Refused
+from liveupdate.requests import Request
+from storage.store import Store
+
+DEFAULT_ITEMS = ("update_all",)
+"""What `/lku preview lpar01` installs when no fileset is named."""
+
+
+class PreviewRefused(Refused):
+    """The preview cannot be asked for like this."""
+
+
+async def preview(services: Services, command: Preview, user: str) -> Request:
+    target = str(command.target)
+    lpars = services.inventory.resolve(target)  # UnknownTargetError, with a suggestion
+    if not lpars:
+        raise PreviewRefused(f"Group {command.target.name} has no LPARs in the inventory.")
+    group = command.target.name if command.target.is_group else lpars[0].group
+    kind = UpdateKind(command.kind)
+    if kind is UpdateKind.LKU:
+        previews = await services.engine.preview(
+            kind, target, items=command.items or DEFAULT_ITEMS, media=command.media
+        )
+    else:
+        previews = await services.engine.preview(kind, target)
+    policy = await services.policy(group)
+    return await services.store.call(
+        Store.open_request,
+        kind=kind,
+        target=target,
+        group=group,
+        requester=user,
+        previews=previews,
+        policy=policy,
+        now=services.clock(),
+    )
