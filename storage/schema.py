@@ -176,3 +176,17 @@ def m002_run_steps(db: Database) -> None:
         not_null=["type", "payload", "at"],
         strict=True,
     )
+
+
+@step
+def m003_run_messages(db: Database) -> None:
+    # Where a run's messages are in Slack: a restarted bot edits the status message it posted
+    # before instead of posting another, and posts the final summary exactly once. Kept apart
+    # from `runs`, whose rows the run engine rewrites whole.
+    db.table("run_messages").create(
+        {"run_id": str, "channel": str, "status_ts": str, "summary_ts": str},
+        pk="run_id",
+        foreign_keys=[("run_id", "runs", "id")],
+        not_null=["channel"],
+        strict=True,
+    )

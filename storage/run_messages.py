@@ -1,0 +1,79 @@
+"""Where each run's messages are in Slack: its status message and its final summary.
+
+The Slack layer records a message right after posting it, and looks here before posting, so
+a restarted bot edits the status message it already posted and never posts a second summary.
+Call these through `AsyncStore.call` like `Store` methods:
+
+    places = await store.call(run_messages, "LU-17-1")
+    await store.call(record_status_message, "LU-17-1", channel, ts)
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storage.database import write_transaction
+from storage.errors import NotFound, StorageError
+from storage.store import Store
+
+
+class RunMessages(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    run_id: str
+    channel: str = Field(min_length=1)
+    status_ts: str | None = None
+    summary_ts: str | None = None
+
+
+def run_messages(store: Store, run_id: str) -> RunMessages | None:
+    """What is recorded for `run_id`, or None when nothing was posted for it yet."""
+    row = next(store.db.query("SELECT * FROM run_messages WHERE run_id = ?", [run_id]), None)
+    return RunMessages.model_validate(row) if row is not None else None
+
+
+def record_status_message(store: Store, run_id: str, channel: str, ts: str) -> RunMessages:
+    """Remember the run's status message (once: a second one would be a posting bug)."""
+    with write_transaction(store.db):
+        _require_run(store, run_id)
+        known = run_messages(store, run_id)
+        if known is not None and known.status_ts is not None and known.status_ts != ts:
+            raise StorageError(
+                f"Run {run_id} already has its status message at {known.status_ts}; "
+                f"{ts} would be a second one."
+            )
+        store.db.table("run_messages").upsert(
+            {"run_id": run_id, "channel": channel, "status_ts": ts}, pk="run_id"
+        )
+    return RunMessages(
+        run_id=run_id,
+        channel=channel,
+        status_ts=ts,
+        summary_ts=known.summary_ts if known else None,
+    )
+
+
+def record_summary_message(store: Store, run_id: str, channel: str, ts: str) -> RunMessages:
+    """Remember that the run's final summary was posted."""
+    with write_transaction(store.db):
+        _require_run(store, run_id)
+        known = run_messages(store, run_id)
+        if known is not None and known.summary_ts is not None and known.summary_ts != ts:
+            raise StorageError(
+                f"Run {run_id} already has its summary at {known.summary_ts}; {ts} would be "
+                "a second one."
+            )
+        store.db.table("run_messages").upsert(
+            {"run_id": run_id, "channel": channel, "summary_ts": ts}, pk="run_id"
+        )
+    return RunMessages(
+        run_id=run_id,
+        channel=channel,
+        status_ts=known.status_ts if known else None,
+        summary_ts=ts,
+    )
+
+
+def _require_run(store: Store, run_id: str) -> None:
+    if store.db.execute("SELECT 1 FROM runs WHERE id = ?", [run_id]).fetchone() is None:
+        raise NotFound(f"There is no run {run_id}.")
