@@ -10,14 +10,16 @@ Buttons and what a click means (every click is authorised again when it arrives)
 - `reject` (request card, value: request id): open the reject-reason modal.
 - `launch` (request card once approved, value: request id): launch. Slack has already asked
   the clicker to confirm in a `confirm` dialog that names the LPAR, so the click is the go.
-- `check_details` (request card, one per LPAR, value: `CheckRef.to_value()`): post the
-  checklist's evidence privately to the clicker.
+- `check_details` (request card: an "Evidence…" select menu per LPAR, not a button; the chosen
+  option's value is `CheckRef.to_value()`, read it with `CheckRef.from_action(action)`): post
+  that check's evidence privately to the clicker (`render_check_details`).
 - `cancel_run` (run status message until the point of no return, value: run id `LU-17-1`):
   cancel the run; confirmed in a `confirm` dialog first.
 - `llu_preview` (final summary when `genld -u` lists processes, value: LPAR name): the same
   as `/llu preview LPAR`.
-- `llu_cleanup` (LLU summary when processes failed, value: LPAR name): run `cllvupdate -u`;
-  confirmed first.
+- `cleanup` (final summary when the engine offers a clean-up: `clvupdate` after a failed
+  LKU, `cllvupdate -u` after an LLU with failed processes; value: run id): run it; confirmed
+  first, admins only.
 
 The reject modal has callback id `reject_reason`; its only input is block `reject_reason`,
 action `reason`; `private_metadata` holds the request id (read it with
@@ -26,7 +28,8 @@ action `reason`; `private_metadata` holds the request id (read it with
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -42,7 +45,7 @@ CHECK_DETAILS: Final = "check_details"
 # Buttons in the run's thread.
 CANCEL_RUN: Final = "cancel_run"
 LLU_PREVIEW: Final = "llu_preview"
-LLU_CLEANUP: Final = "llu_cleanup"
+CLEANUP: Final = "cleanup"
 
 # The reject-reason modal.
 REJECT_MODAL: Final = "reject_reason"
@@ -54,6 +57,7 @@ REJECT_REASON_INPUT: Final = "reason"
 REQUEST_ACTIONS_BLOCK: Final = "request_actions"
 RUN_ACTIONS_BLOCK: Final = "run_actions"
 SUMMARY_ACTIONS_BLOCK: Final = "summary_actions"
+CLEANUP_ACTIONS_BLOCK: Final = "cleanup_actions"
 
 _SEPARATOR = " "
 """Neither request ids, LPAR names nor check keys contain a space."""
@@ -74,6 +78,13 @@ class CheckRef(BaseModel):
 
     def to_value(self) -> str:
         return _SEPARATOR.join((self.request_id, self.lpar, self.key))
+
+    @classmethod
+    def from_action(cls, action: Mapping[str, Any]) -> CheckRef:
+        """The reference in a block_actions `action`: the chosen option of the menu (or a
+        button's value)."""
+        option = action.get("selected_option") or {}
+        return cls.from_value(str(option.get("value") or action.get("value") or ""))
 
     @classmethod
     def from_value(cls, value: str) -> CheckRef:

@@ -6,19 +6,20 @@ is a modal for `views.open`. Both are built from `slack_sdk.models` objects, who
 `to_dict()` checks Slack's rules; on top of that the views keep every text within Slack's
 limits by cutting long text (with a visible marker) rather than letting Slack refuse the call.
 
-Text that came from a person or from an LPAR (reasons, comments, AIX output) goes through
-`escape` before it is put in mrkdwn, so `<!channel>` in a reject reason is shown, not obeyed.
+The text helpers all views share (escaping, cutting, dates, durations) are in
+`bot.views.text`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
+
+from bot.views.text import clip
 
 MAX_BLOCKS = 50
 """Blocks per message (Slack refuses more)."""
@@ -28,7 +29,6 @@ MAX_HEADER_TEXT = 150
 MAX_BUTTON_TEXT = 75
 MAX_FALLBACK_TEXT = 3000
 """Slack accepts far more in `text`, but the fallback is a notification: keep it short."""
-ELLIPSIS = "…"
 
 
 class SlackMessage(BaseModel):
@@ -59,33 +59,3 @@ class ModalView(BaseModel):
     @classmethod
     def build(cls, view: View) -> ModalView:
         return cls(view=view.to_dict())
-
-
-def escape(text: str) -> str:
-    """Text safe to put in mrkdwn: Slack's three control characters as entities."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, with an ellipsis when something was cut."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - len(ELLIPSIS)] + ELLIPSIS
-
-
-def code_block(text: str, limit: int = MAX_SECTION_TEXT) -> str:
-    """Preformatted mrkdwn of `text` within `limit` characters; the last lines are kept when it
-    must be cut, because the end of a command's output is where its error is."""
-    body = escape(text.rstrip("\n")) or " "
-    room = limit - len("```\n\n```")
-    if len(body) > room:
-        marker = f"{ELLIPSIS} (first lines cut)\n"
-        body = marker + body[len(body) - (room - len(marker)) :]
-    return f"```\n{body}\n```"
-
-
-def slack_date(moment: datetime, fallback_format: str = "%Y-%m-%d %H:%M UTC") -> str:
-    """A time Slack shows in each reader's own time zone; the fallback is UTC."""
-    epoch = int(moment.timestamp())
-    fallback = moment.astimezone(UTC).strftime(fallback_format)
-    return f"<!date^{epoch}^{{date_short_pretty}} {{time}}|{fallback}>"
