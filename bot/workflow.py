@@ -25,6 +25,7 @@ from bot.views.actions import CheckRef
 from bot.views.message import SlackMessage
 from bot.views.request_card import render_check_details, render_request_card
 from commands import cancel as cancel_command
+from commands import cleanup as cleanup_command
 from commands import hold, status, vote, words
 from commands import launch as launch_command
 from commands import preview as preview_command
@@ -113,6 +114,7 @@ class Workflow:
             raise preview_command.PreviewRefused(
                 "lkubot posts the request card in a channel: type the command in one."
             )
+        preview_command.group_of(self.services, command)
         await self._tell(asker, replies.render_notice(f"Previewing {command.target}…"))
         request = await preview_command.preview(self.services, command, asker.user)
         policy = self.services.inventory.groups[request.group]
@@ -188,6 +190,17 @@ class Workflow:
                 asker,
                 replies.render_request_list(opened.requests, opened.locks, opened.freeze, now),
             )
+
+    async def cleanup(self, asker: Asker, run_id: str) -> None:
+        """[Clean up] under a failed run: `clvupdate` (LKU) or `cllvupdate -u` (LLU)."""
+        run = await self.services.store.call(Store.get_run, run_id)
+        request = await self.services.store.call(Store.get_request, run.request_id)
+        await self._tell(asker, replies.render_notice(f"Cleaning up on {run.lpar}…"))
+        outcome = await cleanup_command.cleanup(self.services, run.lpar, asker.user, request.kind)
+        verdict = "done" if outcome.ok else f"failed (exit {outcome.exit_status})"
+        await self._tell(
+            asker, replies.render_notice(f"`{outcome.command}` on {run.lpar}: {verdict}.")
+        )
 
     async def check_details(self, asker: Asker, ref: CheckRef) -> None:
         """Evidence… on the card: the command output behind one check, privately."""

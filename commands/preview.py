@@ -18,12 +18,18 @@ class PreviewRefused(Refused):
     """The preview cannot be asked for like this."""
 
 
-async def preview(services: Services, command: Preview, user: str) -> Request:
-    target = str(command.target)
-    lpars = services.inventory.resolve(target)  # UnknownTargetError, with a suggestion
+def group_of(services: Services, command: Preview) -> str:
+    """The inventory group whose policy applies to the target; `UnknownTargetError` (with a
+    suggestion) for a name the inventory does not know, checked before any SSH."""
+    lpars = services.inventory.resolve(str(command.target))
     if not lpars:
         raise PreviewRefused(f"Group {command.target.name} has no LPARs in the inventory.")
-    group = command.target.name if command.target.is_group else lpars[0].group
+    return command.target.name if command.target.is_group else lpars[0].group
+
+
+async def preview(services: Services, command: Preview, user: str) -> Request:
+    target = str(command.target)
+    group = group_of(services, command)
     kind = UpdateKind(command.kind)
     if kind is UpdateKind.LKU:
         previews = await services.engine.preview(

@@ -24,5 +24,5 @@ def register(app: AsyncApp, workflow: Workflow) -> None:
     ) -> None:
         await ack()
         asker = asker_from(body, client, respond)
-        ref = CheckRef.from_value(action["selected_option"]["value"])
+        ref = CheckRef.from_action(action)
         workflow.start(asker, workflow.check_details(asker, ref), name=f"details {ref.request_id}")

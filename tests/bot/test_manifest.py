@@ -61,3 +61,35 @@ def test_only_the_scopes_lkubot_needs() -> None:
 def test_both_slash_commands_are_declared(command: str) -> None:
     declared = {c["command"] for c in _manifest()["features"]["slash_commands"]}
     assert command in declared
+
+
+def test_the_manifest_declares_exactly_the_slash_commands_the_bot_registers() -> None:
+    from bot.listeners.slash import COMMANDS
+
+    declared = {c["command"] for c in _manifest()["features"]["slash_commands"]}
+    assert declared == set(COMMANDS)
+
+
+def test_interactivity_is_on_for_the_buttons_and_modals_the_bot_listens_to() -> None:
+    settings = _manifest()["settings"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is True
+
+
+def test_every_button_lkubot_posts_has_a_listener() -> None:
+    import inspect
+
+    from bot.listeners import cancel, details, launch, llu, votes
+    from bot.views import actions
+
+    source = "".join(inspect.getsource(m) for m in (cancel, details, launch, llu, votes))
+    buttons = {
+        name
+        for name, value in vars(actions).items()
+        if name.isupper()
+        and not name.startswith("_")
+        and isinstance(value, str)
+        and not name.endswith(("_BLOCK", "_INPUT"))
+    }
+    unheard = sorted(b for b in buttons if f"actions.{b})" not in source)
+    assert unheard == []

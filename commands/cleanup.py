@@ -1,0 +1,15 @@
+"""[Clean up] under a failed live library update: `cllvupdate -u` on the LPAR, for admins."""
+
+from __future__ import annotations
+
+from commands.services import Services
+from liveupdate.checks import UpdateKind
+from liveupdate.errors import NotPermitted
+from lpar.progress import CommandOutcome
+
+
+async def cleanup(services: Services, lpar: str, user: str, kind: UpdateKind) -> CommandOutcome:
+    group = services.inventory.lpar(lpar).group
+    if not await services.is_admin(user, group=group):
+        raise NotPermitted(f"Only lkubot admins can run the clean-up on {lpar}: ask one of them.")
+    return await services.engine.cleanup(lpar, kind)
