@@ -21,6 +21,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.asker import Asker, asker_from
 from bot.tasks import ErrorReporter, ShuttingDown
+from bot.views.message import SlackMessage
+from bot.views.replies import render_error
 from commands.words import UsageError
 from liveupdate.errors import Refused
 from lpar.inventory import UnknownTargetError
@@ -40,21 +42,23 @@ EXPECTED: tuple[type[Exception], ...] = (
 """Errors whose own text is the answer: their sentences are written for the person who asked."""
 
 
-def describe(error: BaseException) -> str:
-    """The sentence to show for `error`; unexpected errors are logged under a reference."""
+def describe(error: BaseException) -> SlackMessage:
+    """The private answer for `error`; unexpected errors are logged under a reference."""
     if isinstance(error, EXPECTED):
-        return str(error)
+        return render_error(str(error))
     reference = secrets.token_hex(3)
     log.error("unexpected error, reference %s", reference, exc_info=error)
-    return (
-        f"lkubot hit an unexpected error and did not finish this (reference {reference}). "
-        "Check `/lku status` before trying again, and give the reference to whoever runs lkubot."
+    return render_error(
+        "lkubot hit an unexpected error and did not finish this. Check `/lku status` before "
+        "trying again.",
+        reference,
     )
 
 
 async def report(error: BaseException, asker: Asker) -> None:
     """Tell `asker` privately what went wrong."""
-    await asker.tell(describe(error))
+    message = describe(error)
+    await asker.tell(message.text, list(message.blocks))
 
 
 def reporter(asker: Asker) -> ErrorReporter:
@@ -81,10 +85,10 @@ async def on_error(
     """Bolt's global error hook: answer privately with the error's own sentence."""
     if response is not None and "command" in body:
         # Not acknowledged yet: the answer travels in the ack itself, at no extra cost.
-        text = describe(error)
+        message = describe(error)
         return BoltResponse(
             status=200,
-            body=json.dumps({"response_type": "ephemeral", "text": text}),
+            body=json.dumps({"response_type": "ephemeral", **message.as_kwargs()}),
             headers={"content-type": ["application/json;charset=utf-8"]},
         )
     await report(error, asker_from(body, client, respond))
