@@ -1,11 +1,11 @@
 """One line per event in a group's notification channel (the inventory's `channel`).
 
 The request events (requested, approved, rejected, launched with or without an override,
-cancelled) are sent by the listeners right after storage has recorded the change; the run
-events (blackout, finished, failed) by the status card; the freeze goes to every group's
-channel. A notice is a side channel: if Slack refuses it (the bot was removed from the
-channel, say), the failure is logged with the channel and Slack's error and the work that
-caused it carries on; it never undoes or blocks a recorded change.
+cancelled) are sent by the workflow right after storage has recorded the change; the run
+events (blackout, finished, failed, cancelled) by `bot.status_card` through `post`; the
+freeze goes to every group's channel. A notice is a side channel: if Slack refuses it (the
+bot was removed from the channel, say), the failure is logged with the channel and Slack's
+error and the work that caused it carries on; it never undoes or blocks a recorded change.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.views import notices
@@ -54,6 +54,10 @@ class Notifier:
         for channel in dict.fromkeys(g.channel for g in self._groups.values()):
             await self._send(channel, message)
 
+    def channel_of(self, group: str) -> str:
+        """The notification channel of `group` (KeyError for a group not in the inventory)."""
+        return self._groups[group].channel
+
     async def post(self, group: str, message: SlackMessage) -> None:
         """Post `message` to `group`'s channel."""
         policy = self._groups.get(group)
@@ -67,10 +71,10 @@ class Notifier:
             await self._client.chat_postMessage(
                 channel=channel, unfurl_links=False, **message.as_kwargs()
             )
-        except SlackApiError as error:
+        except (SlackApiError, SlackClientError) as error:
             log.error(
                 "notice to %s not posted: Slack said %s (%s)",
                 channel,
-                error.response.get("error"),
+                error,
                 message.text,
             )

@@ -77,3 +77,17 @@ def record_summary_message(store: Store, run_id: str, channel: str, ts: str) -> 
 def _require_run(store: Store, run_id: str) -> None:
     if store.db.execute("SELECT 1 FROM runs WHERE id = ?", [run_id]).fetchone() is None:
         raise NotFound(f"There is no run {run_id}.")
+
+
+def runs_awaiting_summary(store: Store, *, limit: int = 100) -> list[str]:
+    """Runs that have ended and whose status message was posted, but not their summary: the
+    bot stopped between the end and the summary. Oldest first."""
+    return [
+        row["id"]
+        for row in store.db.query(
+            "SELECT r.id FROM runs r JOIN run_messages m ON m.run_id = r.id "
+            "WHERE r.state IN ('succeeded', 'failed', 'cancelled') AND m.status_ts IS NOT NULL "
+            "AND m.summary_ts IS NULL ORDER BY r.ended_at LIMIT ?",
+            [limit],
+        )
+    ]

@@ -15,6 +15,7 @@ from storage.run_messages import (
     record_status_message,
     record_summary_message,
     run_messages,
+    runs_awaiting_summary,
 )
 from storage.store import Store
 from tests.policy.factory import REQUESTER
@@ -79,3 +80,15 @@ def test_the_engine_saving_its_run_keeps_the_messages(store: Store, policy) -> N
 def test_an_unknown_run_is_refused(store: Store) -> None:
     with pytest.raises(NotFound, match="no run LU-9-1"):
         record_status_message(store, "LU-9-1", "C0AIXTEAM", "1.000100")
+
+
+def test_an_ended_run_shown_in_slack_without_its_summary_is_found(store: Store, policy) -> None:
+    run_id = launched_run(store, policy)
+    record_status_message(store, run_id, "C0AIXTEAM", "1.000100")
+    assert runs_awaiting_summary(store) == []  # still running
+    run = store.get_run(run_id)
+    running = store.save_run(advance_run(run, RunState.RUNNING, NOW), NOW)
+    store.save_run(advance_run(running, RunState.SUCCEEDED, NOW), NOW)
+    assert runs_awaiting_summary(store) == [run_id]
+    record_summary_message(store, run_id, "C0AIXTEAM", "2.000100")
+    assert runs_awaiting_summary(store) == []
