@@ -24,6 +24,8 @@ from sim.slack.payloads import Interaction, Payloads, ValueInput
 from sim.slack.ratelimits import RateLimiter
 from sim.slack.responseurls import ResponsePost, ResponseUrlSink
 from sim.slack.socketmode import SocketModeServer
+from sim.slack.web.options import PageOptions
+from sim.slack.web.server import PageServer
 from sim.slack.webapi import Call, WebApi
 from sim.slack.workspace import Ephemeral, Message, OpenView, Workspace
 
@@ -69,6 +71,7 @@ class SlackEmulator:
         )
         self._sink = ResponseUrlSink(config, self.state, self._grants, self.responses, utc_now)
         self._driver: Driver | None = None
+        self._page: PageServer | None = None
 
     @classmethod
     @asynccontextmanager
@@ -80,9 +83,11 @@ class SlackEmulator:
         bot_token: str | None = None,
         app_token: str | None = None,
         events_url: str | None = None,
+        page: PageOptions | None = None,
     ) -> AsyncIterator[SlackEmulator]:
         """Serve Slack on 127.0.0.1 (an ephemeral port unless the config names one) until the
-        block ends. Credentials left out get the `Credentials` defaults."""
+        block ends. Credentials left out get the `Credentials` defaults. With `page`, the
+        browser page is served too, at `page_url`."""
         given = {"signing_secret": signing_secret, "bot_token": bot_token, "app_token": app_token}
         credentials = Credentials(**{k: v for k, v in given.items() if v is not None})
         emulator = cls(config or EmulatorConfig(), credentials)
@@ -90,6 +95,10 @@ class SlackEmulator:
         app.add_routes(
             emulator._web_api.routes() + emulator._sink.routes() + emulator._sockets.routes()
         )
+        if page is not None:
+            emulator._page = PageServer(emulator, page)
+            app.add_routes(emulator._page.routes())
+            app.on_shutdown.append(emulator._page.close)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
         await runner.setup()
         try:
@@ -120,6 +129,11 @@ class SlackEmulator:
     def api_url(self) -> str:
         """The Web API base URL, for `AsyncWebClient(base_url=...)` (ends with a slash)."""
         return f"{self.base_url}/api/"
+
+    @property
+    def page_url(self) -> str | None:
+        """The browser page (`start(page=...)`), or None when it is not served."""
+        return f"{self.base_url}/" if self._page is not None else None
 
     @property
     def events_url(self) -> str | None:
