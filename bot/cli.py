@@ -26,3 +26,6 @@ main.add_command(sim_command)
 from bot.cli_inventory import inventory_command  # noqa: E402
 
 main.add_command(inventory_command)
+from bot.cli_run import run_command  # noqa: E402
+
+main.add_command(run_command)

@@ -1,0 +1,189 @@
+"""The running bot: settings -> inventory -> storage -> run engine -> app, and its life cycle.
+
+    async with Bot.running(BotConfig(...), client) as bot:
+        bot.app          # serve it over HTTP (bot.app.web_app) or Socket Mode
+        ...
+    # on leaving: listeners' work cancelled, the engine stops following (operations on the
+    # LPARs are not touched), SQLite closed
+
+At start-up, in this order: the progress followers subscribe (so nothing the engine says is
+missed), the engine reattaches to every run left unfinished (following each from its saved
+log line; nothing is started again), and the expiry sweeper starts. Only then does the
+caller connect the app to Slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import BotParts, build_app
+from bot.auth import DEFAULT_TTL, ChannelAllowList, SlackMembership
+from bot.notify import Notifier
+from bot.status_card import StatusCards
+from bot.tasks import TaskRegistry
+from bot.workflow import Workflow
+from commands.services import Services
+from lpar.engine import Engine, utc_now
+from lpar.inventory import GROUP_PREFIX, Inventory
+from lpar.options import EngineOptions
+from lpar.progress import Progress, RolloutEnded, RunEnded
+from storage.run_records import StoredRunRecords
+from storage.store import AsyncStore, Store
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBE_WITHIN = 10.0
+"""Seconds a follower may take to subscribe to the engine at start-up."""
+
+
+class BotConfig(BaseModel):
+    """What the bot is started with (from `bot.settings.Settings` in `lkubot run`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    inventory: Inventory
+    db: Path
+    signing_secret: str | None = None
+    """Set for HTTP mode; None for Socket Mode."""
+    channels: tuple[str, ...] = ()
+    membership_ttl: float = Field(default=DEFAULT_TTL, gt=0)
+    sweep_every: float = Field(default=60.0, gt=0)
+    """Seconds between looks for requests whose approvals have expired."""
+    engine: EngineOptions = Field(default_factory=EngineOptions)
+    shutdown_grace: float = Field(default=10.0, gt=0)
+
+
+@dataclass(frozen=True)
+class FollowerParts:
+    """What a progress follower (the status cards) is built from."""
+
+    client: AsyncWebClient
+    engine: Engine
+    store: AsyncStore
+    notifier: Notifier
+
+
+class Follower(Protocol):
+    """Something that shows the engine's progress in Slack for as long as the bot runs."""
+
+    async def follow(self, subscribed: asyncio.Event) -> None:
+        """Subscribe to the engine, set `subscribed`, then handle events until cancelled."""
+        ...
+
+
+FollowerFactory = Callable[[FollowerParts], Follower]
+
+
+def status_cards(parts: FollowerParts) -> Follower:
+    """Each run's status message and final summary in the request card's thread."""
+    return StatusCards(parts.client, parts.engine, parts.store, parts.notifier)
+
+
+@dataclass
+class Bot:
+    """The parts of one running bot, for the caller to serve and tests to inspect."""
+
+    app: AsyncApp
+    workflow: Workflow
+    services: Services
+    engine: Engine
+    tasks: TaskRegistry
+    reattached: list[str] = field(default_factory=list)
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(
+        cls,
+        config: BotConfig,
+        client: AsyncWebClient,
+        *,
+        followers: Sequence[FollowerFactory] = (status_cards,),
+        clock: Callable[[], datetime] = utc_now,
+    ) -> AsyncIterator[Bot]:
+        """The bot, started; `followers` (the status cards) subscribe before reattach."""
+        store = await AsyncStore.open(config.db)
+        try:
+            async with Engine(
+                config.inventory, StoredRunRecords(store), options=config.engine, clock=clock
+            ) as engine:
+                services = Services(
+                    store=store,
+                    inventory=config.inventory,
+                    engine=engine,
+                    directory=SlackMembership(client, ttl=config.membership_ttl),
+                    clock=clock,
+                )
+                notifier = Notifier(client, config.inventory.groups)
+                tasks = TaskRegistry()
+                app, workflow = build_app(
+                    BotParts(
+                        client=client,
+                        services=services,
+                        notifier=notifier,
+                        tasks=tasks,
+                        signing_secret=config.signing_secret,
+                        channels=ChannelAllowList(config.channels),
+                    )
+                )
+                bot = cls(app, workflow, services, engine, tasks)
+                try:
+                    parts = FollowerParts(client, engine, store, notifier)
+                    await bot._start([make(parts) for make in followers], config)
+                    yield bot
+                finally:
+                    await tasks.shutdown(config.shutdown_grace)
+        finally:
+            await store.close()
+
+    async def _start(self, followers: list[Follower], config: BotConfig) -> None:
+        for follower in [*followers, self]:
+            subscribed = asyncio.Event()
+            self.tasks.spawn(follower.follow(subscribed), name=type(follower).__name__)
+            await asyncio.wait_for(subscribed.wait(), timeout=SUBSCRIBE_WITHIN)
+        self.reattached = await self.engine.reattach()
+        if self.reattached:
+            log.info("reattached to %s", ", ".join(self.reattached))
+        self.tasks.spawn(self._sweep(config.sweep_every), name="expiry sweeper")
+
+    async def follow(self, subscribed: asyncio.Event) -> None:
+        """Show the outcome on the request card when a run or rollout ends."""
+        async with self.engine.subscribe() as progress:
+            subscribed.set()
+            async for event in progress:
+                await self._on_progress(event)
+
+    async def _on_progress(self, event: Progress) -> None:
+        if not isinstance(event, RunEnded | RolloutEnded):
+            return
+        request = await self.services.store.call(Store.get_request, event.request_id)
+        if isinstance(event, RunEnded) and request.target.startswith(GROUP_PREFIX):
+            return  # a rollout's card shows its end once, at RolloutEnded
+        await self._quietly(self.workflow.refresh_card(request))
+
+    async def _sweep(self, every: float) -> None:
+        """Expire requests whose approvals have run out, and show it on their cards."""
+        while True:
+            expired = await self.services.store.call(Store.expire_due, self.services.clock())
+            for request in expired:
+                await self._quietly(self.workflow.refresh_card(request))
+            await asyncio.sleep(every)
+
+    @staticmethod
+    async def _quietly(work: Awaitable[None]) -> None:
+        """A card edit that Slack refuses is logged; the recorded state stays as it is."""
+        try:
+            await work
+        except (SlackApiError, SlackClientError) as error:
+            log.error("request card not updated: %s", error)
