@@ -9,6 +9,7 @@ import click
 
 from sim.slack.config import Credentials, EmulatorConfig
 from sim.slack.emulator import SlackEmulator
+from sim.slack.web.options import Completions, PageOptions
 
 _DEFAULTS = Credentials()
 
@@ -27,6 +28,18 @@ _DEFAULTS = Credentials()
     type=click.FloatRange(min=0, min_open=True),
     show_default=True,
     help="How many times faster than real time Slack's rate-limit clock runs.",
+)
+@click.option(
+    "--page/--no-page",
+    default=True,
+    show_default=True,
+    help="Serve the browser page at / (channels, threads, Block Kit, a user switcher).",
+)
+@click.option(
+    "--words",
+    default="",
+    metavar="W1,W2",
+    help="Words the page's composer completes after a command's verb, e.g. LPAR names.",
 )
 @click.option(
     "--signing-secret",
@@ -51,11 +64,13 @@ def serve(
     port: int,
     events_url: str | None,
     speed: float,
+    page: bool,
+    words: str,
     signing_secret: str,
     bot_token: str,
     app_token: str,
 ) -> None:
-    """Serve a local Slack (Web API, Socket Mode, response URLs) for lkubot, until Ctrl-C.
+    """Serve a local Slack (Web API, Socket Mode, response URLs, a browser page) until Ctrl-C.
 
     Point the bot at it with LKUBOT_SLACK_API_URL and the same tokens (SLACK_BOT_TOKEN,
     SLACK_APP_TOKEN, SLACK_SIGNING_SECRET, read from the environment here too).
@@ -64,10 +79,17 @@ def serve(
     credentials = Credentials(
         signing_secret=signing_secret, bot_token=bot_token, app_token=app_token
     )
-    asyncio.run(_serve(config, credentials, events_url))
+    completions = Completions(words=[w for w in words.split(",") if w])
+    options = PageOptions(completions=completions) if page else None
+    asyncio.run(_serve(config, credentials, events_url, options))
 
 
-async def _serve(config: EmulatorConfig, credentials: Credentials, events_url: str | None) -> None:
+async def _serve(
+    config: EmulatorConfig,
+    credentials: Credentials,
+    events_url: str | None,
+    page: PageOptions | None,
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -78,10 +100,13 @@ async def _serve(config: EmulatorConfig, credentials: Credentials, events_url: s
         bot_token=credentials.bot_token,
         app_token=credentials.app_token,
         events_url=events_url,
+        page=page,
     ) as slack:
         click.echo(f"Slack emulator: {slack.base_url}")
         click.echo(f"  LKUBOT_SLACK_API_URL={slack.api_url}")
         click.echo(f"  deliveries: {events_url or 'Socket Mode (apps.connections.open)'}")
         click.echo("  users: " + ", ".join(f"{u.name} ({u.id})" for u in config.users))
+        if slack.page_url is not None:
+            click.echo(f"  page: {slack.page_url}")
         await stop.wait()
     click.echo("Slack emulator stopped.")

@@ -241,3 +241,131 @@ async def _reject(page: Page, slack: SlackEmulator) -> None:
     await expect(modal).to_be_hidden(timeout=WAIT_MS)
     await expect(fresh).to_contain_text("\u274c Rejected by @bob: not tonight", timeout=WAIT_MS)
     assert not slack.state.open_views("bob")
+
+
+def _menus_bot(slack: SlackEmulator) -> AsyncApp:
+    """A bot whose message has a select with a confirmation dialog and an overflow menu."""
+    app = bolt_app(slack)
+    mode_select = {
+        "type": "static_select",
+        "action_id": "mode",
+        "placeholder": {"type": "plain_text", "text": "LLU mode"},
+        "options": [
+            {"text": {"type": "plain_text", "text": f"llu_mode={n}"}, "value": str(n)}
+            for n in (0, 1, 2)
+        ],
+        "confirm": {
+            "title": {"type": "plain_text", "text": "Change the LLU mode?"},
+            "text": {"type": "plain_text", "text": "raso -o llu_mode changes at once."},
+            "confirm": {"type": "plain_text", "text": "Change"},
+            "deny": {"type": "plain_text", "text": "Keep"},
+            "style": "danger",
+        },
+    }
+    more = {
+        "type": "overflow",
+        "action_id": "more",
+        "options": [
+            {"text": {"type": "plain_text", "text": "Show the log"}, "value": "log"},
+            {"text": {"type": "plain_text", "text": "Forget it"}, "value": "none"},
+        ],
+    }
+
+    def blocks(line: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": line},
+                "accessory": mode_select,
+            },
+            {"type": "actions", "elements": [more]},
+        ]
+
+    @app.command("/llu")
+    async def llu(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await client.chat_postMessage(
+            channel=command["channel_id"], text="LLU", blocks=blocks("*lpar01* llu_mode=1")
+        )
+
+    @app.action("mode")
+    async def mode(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        chosen = body["actions"][0]["selected_option"]["value"]
+        message = body["message"]
+        await client.chat_update(
+            channel=body["channel"]["id"],
+            ts=message["ts"],
+            text="LLU",
+            blocks=blocks(f"*lpar01* llu_mode={chosen}"),
+        )
+
+    @app.action("more")
+    async def show_log(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await client.files_upload_v2(
+            channel=body["channel"]["id"],
+            thread_ts=body["message"]["ts"],
+            filename="llvupdate.log",
+            title="llvupdate.log",
+            content="llvupdate: 2 processes updated\n",
+        )
+        await client.chat_postMessage(channel="prod-ops", text="LLU on lpar01 started")
+
+    return app
+
+
+async def test_selects_menus_messages_replies_and_files_in_the_browser(
+    slack: SlackEmulator, browser: Browser, tmp_path: Path
+) -> None:
+    async with served(_menus_bot(slack)) as events_url:
+        slack.events_url = events_url
+        page = await browser.new_page(viewport={"width": 1400, "height": 900})
+        await page.goto(f"{slack.page_url}?as=dana")
+        await expect(page.locator("#connection.live")).to_be_visible(timeout=WAIT_MS)
+        await expect(page.locator("#user-switcher")).to_have_value("U0ADMIN01")
+        composer = page.locator("#composer-input")
+
+        await composer.fill("Patching lpar01 tonight")
+        await composer.press("Enter")
+        said = page.locator(".msg", has_text="Patching lpar01 tonight")
+        await expect(said.locator(".author")).to_have_text("Dana Admin", timeout=WAIT_MS)
+
+        await composer.fill("/llu preview lpar01")
+        await composer.press("Enter")
+        card = page.locator(".msg", has_text="llu_mode=1").first
+        select = card.locator("select[data-action-id='mode']")
+        await select.select_option("2")
+        dialog = page.locator("#confirm-dialog")
+        await expect(dialog).to_contain_text("raso -o llu_mode changes at once.")
+        await expect(dialog.locator("#confirm-accept.danger")).to_have_text("Change")
+        await dialog.locator("button", has_text="Keep").click()
+        await expect(select).to_have_value("")
+        await select.select_option("2")
+        await dialog.locator("button", has_text="Change").click()
+        await expect(card.locator(".sk-text")).to_have_text("lpar01 llu_mode=2", timeout=WAIT_MS)
+
+        await card.locator("summary").click()
+        await card.locator(".sk-overflow-option", has_text="Show the log").click()
+        await expect(page.locator(".sidebar a.unread")).to_have_text("# prod-ops", timeout=WAIT_MS)
+        await card.locator(".thread-link button").click()
+        log = page.locator("#thread-messages a.file")
+        await expect(log).to_contain_text("llvupdate.log", timeout=WAIT_MS)
+        href = await log.get_attribute("href")
+        assert href is not None
+        shown = await page.request.get(f"{slack.base_url}{href}")
+        assert await shown.text() == "llvupdate: 2 processes updated\n"
+
+        await page.locator("#thread-input").fill("Thanks, looks clean")
+        await page.locator("#thread-input").press("Enter")
+        await expect(page.locator("#thread-messages")).to_contain_text(
+            "Thanks, looks clean", timeout=WAIT_MS
+        )
+        await expect(page.locator("#thread-count")).to_have_text("2 replies")
+
+        await page.locator(".sidebar a", has_text="prod-ops").click()
+        await expect(page.locator("#channel-title")).to_have_text("#prod-ops")
+        await expect(page.locator("#messages")).to_contain_text("LLU on lpar01 started")
+        await expect(page.locator(".sidebar a.unread")).to_have_count(0)
+        assert "channel=C0PRODOPS" in page.url
+        await page.screenshot(path=tmp_path / "menus.png")
