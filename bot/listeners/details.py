@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncApp
 
-from bot.asker import asker_from
+from bot.asker import Asker
+from bot.listeners.buttons import on_button
 from bot.views import actions
 from bot.views.actions import CheckRef
 from bot.workflow import Workflow
 
 
 def register(app: AsyncApp, workflow: Workflow) -> None:
-    @app.action(actions.CHECK_DETAILS)
-    async def on_details(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        asker = asker_from(body, client, respond)
+    def details(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
         ref = CheckRef.from_action(action)
         workflow.start(asker, workflow.check_details(asker, ref), name=f"details {ref.request_id}")
+
+    on_button(app, actions.CHECK_DETAILS, details)

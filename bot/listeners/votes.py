@@ -4,45 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.asker import asker_from
+from bot.asker import Asker, asker_from
+from bot.listeners.buttons import on_button
 from bot.views import actions, dialogs
 from bot.workflow import Workflow
 from commands.words import parse_request_id
 
 
 def register(app: AsyncApp, workflow: Workflow) -> None:
-    @app.action(actions.APPROVE)
-    async def on_approve(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        asker = asker_from(body, client, respond)
+    def approve(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
         request_id = parse_request_id(action["value"])
         workflow.start(asker, workflow.approve(asker, request_id), name=f"approve {request_id}")
 
-    @app.action(actions.REJECT)
-    async def on_reject(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        asker = asker_from(body, client, respond)
+    def reject(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
         request_id = parse_request_id(action["value"])
-        workflow.start(
-            asker,
-            workflow.open_reject_modal(asker, request_id, body["trigger_id"]),
-            name=f"reject modal {request_id}",
-        )
+        modal = workflow.open_reject_modal(asker, request_id, body["trigger_id"])
+        workflow.start(asker, modal, name=f"reject modal {request_id}")
+
+    on_button(app, actions.APPROVE, approve)
+    on_button(app, actions.REJECT, reject)
 
     @app.view(actions.REJECT_MODAL)
     async def on_reason(
