@@ -37,63 +37,49 @@ previewed again first, and the rollout stops if what was approved has changed th
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from liveupdate.checks import PreviewResult, UpdateKind
+from liveupdate.llu import parse_llvupdate_preview
 from liveupdate.policy import EffectivePolicy
+from liveupdate.requests import (
+    Launch,
+    Request,
+    RequestState,
+    check_cancel,
+    check_launch,
+)
 from liveupdate.runs import Launched
-from lpar.follow import Backoff
-from lpar.inventory import Inventory
+from lpar import remote
+from lpar.bus import ProgressBus
+from lpar.inventory import GROUP_PREFIX, Inventory, Lpar
+from lpar.options import EngineOptions
+from lpar.preview import PreviewLimits, preview_lpar
 from lpar.progress import CommandOutcome, Progress
 from lpar.records import RunRecords
-from lpar.remote import LLU_MAX_TIMEOUT
-from lpar.snapshot import RolloutSnapshot, RunSnapshot
-from lpar.ssh import Connections, SshOptions
+from lpar.refusals import LluSelectionRefused, LparBusy, NotRunning
+from lpar.rollout import Rollout
+from lpar.runner import RunContext
+from lpar.snapshot import RolloutSnapshot, RunSnapshot, build_snapshot
+from lpar.ssh import Connections, SshError
+
+__all__ = ["CancelSent", "Engine", "EngineOptions", "utc_now"]
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class EngineOptions(BaseModel):
-    """Time limits and paces of the run engine (seconds of lkubot's clock)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    ssh: SshOptions = Field(default_factory=SshOptions)
-    """Used when the engine opens its own connections."""
-    read_time_limit: float = Field(default=120.0, gt=0)
-    """Each state read: oslevel, lparstat, hmcauth, cat, lspv, emgr, raso, genld."""
-    preview_time_limit: float = Field(default=1800.0, gt=0)
-    """`geninstall -k -p` or `llvupdate -P` (a real preview takes minutes)."""
-    preview_total: float = Field(default=2100.0, gt=0)
-    """The whole preview of one LPAR, pre commands included."""
-    stage_time_limit: float = Field(default=900.0, gt=0)
-    """Each prep or post command from the inventory."""
-    control_time_limit: float = Field(default=60.0, gt=0)
-    """Sending the detached start, `kill -TERM`."""
-    cleanup_time_limit: float = Field(default=1800.0, gt=0)
-    """`clvupdate` and `cllvupdate -u`."""
-    lost_contact_after: float = Field(default=300.0, gt=0)
-    """Out of contact this long, a run is marked unknown (the request too) until it is back."""
-    backoff: Backoff = Field(default_factory=Backoff)
-    """Reconnect pace while following a log; it settles at `backoff.slowest`."""
-    llu_retries: int = Field(default=3, ge=0, le=100)
-    """`llvupdate -n`: retries per process after the first attempt."""
-    llu_timeout: int = Field(default=30, ge=1, le=LLU_MAX_TIMEOUT)
-    """`llvupdate -t`: seconds per process attempt."""
-    batch_lines: int = Field(default=1000, ge=1)
-    """Log lines parsed and saved in one transaction at most."""
-    subscriber_queue: int = Field(default=10_000, ge=1)
-    """Events a slow subscriber may fall behind by before it gets a `Gap`."""
-    shutdown_grace: float = Field(default=10.0, gt=0)
-    """How long `aclose` waits for cancelled tasks to finish."""
 
 
 class CancelSent(BaseModel):
@@ -104,6 +90,14 @@ class CancelSent(BaseModel):
     request_id: str
     runs: tuple[str, ...]
     message: str
+
+
+class _Driving:
+    """A request this engine drives: its rollout and the task running it."""
+
+    def __init__(self, rollout: Rollout, task: asyncio.Task[None]) -> None:
+        self.rollout = rollout
+        self.task = task
 
 
 class Engine:
@@ -121,7 +115,24 @@ class Engine:
         """`ssh`: connections to share (the caller closes them); by default the engine opens
         its own with `options.ssh` and closes them in `aclose`. `clock` gives aware
         datetimes: the engine's only source of "now"."""
-        raise NotImplementedError
+        self.inventory = inventory
+        self.records = records
+        self.options = options or EngineOptions()
+        self.clock = clock
+        self._own_ssh = ssh is None
+        self.ssh = ssh or Connections(self.options.ssh)
+        self._bus = ProgressBus(self.options.subscriber_queue)
+        self._driving: dict[str, _Driving] = {}
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._closed = False
+        self._context = RunContext(
+            records=records,
+            ssh=self.ssh,
+            bus=self._bus,
+            options=self.options,
+            clock=clock,
+            request_lock=self._locks.__getitem__,
+        )
 
     async def __aenter__(self) -> Self:
         return self
@@ -133,6 +144,15 @@ class Engine:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    # --- preview --------------------------------------------------------------------------
+
+    def _limits(self) -> PreviewLimits:
+        return PreviewLimits(
+            read=self.options.read_time_limit,
+            preview=self.options.preview_time_limit,
+            total=self.options.preview_total,
+        )
 
     async def preview(
         self,
@@ -150,7 +170,38 @@ class Engine:
         a failed result whose checklist says why, rather than an error. Raises
         `UnknownTargetError` for a name not in the inventory, `pydantic.ValidationError` for
         items or media that are not valid names or paths."""
-        raise NotImplementedError
+        lpars = self.inventory.resolve(target)
+        if kind is UpdateKind.LKU:
+            for lpar in lpars:  # refuse bad words before anything is sent anywhere
+                remote.geninstall(items, media=media or lpar.media, preview=True)
+        now = self.clock()
+        return tuple(
+            await asyncio.gather(
+                *(
+                    preview_lpar(
+                        self.ssh,
+                        lpar,
+                        kind,
+                        now=now,
+                        items=items,
+                        media=media,
+                        limits=self._limits(),
+                    )
+                    for lpar in lpars
+                )
+            )
+        )
+
+    # --- launch ---------------------------------------------------------------------------
+
+    def _members(self, request: Request) -> list[tuple[str, Lpar | None]]:
+        """The request's LPARs in inventory order (None for one no longer in the inventory)."""
+        names = set(request.lpars)
+        ordered = [lpar for lpar in self.inventory.lpars.values() if lpar.name in names]
+        known = {lpar.name for lpar in ordered}
+        return [(lpar.name, lpar) for lpar in ordered] + [
+            (name, None) for name in request.lpars if name not in known
+        ]
 
     async def launch(
         self,
@@ -171,13 +222,108 @@ class Engine:
 
         `llu_pids` (LLU on one LPAR only) limits the update to some of the processes its
         preview listed (`llvupdate -p`); by default every capable process (`-a`)."""
-        raise NotImplementedError
+        request = await self.records.get_request(request_id)
+        check_launch(request, user, override_reason, policy, self.clock())
+        pids = self._llu_selection(request, llu_pids)
+        members = self._members(request)
+        gone = [name for name, lpar in members if lpar is None]
+        if gone:
+            raise NotRunning(
+                f"{', '.join(gone)} of {request.id} is no longer in the inventory, so it cannot "
+                "be launched: preview again."
+            )
+        lpars = [lpar for _, lpar in members if lpar is not None]
+        approved = {p.lpar: p for p in request.previews}
+        now = self.clock()
+        again = await asyncio.gather(
+            *(
+                preview_lpar(
+                    self.ssh,
+                    lpar,
+                    request.kind,
+                    now=now,
+                    items=approved[lpar.name].filesets or ("update_all",),
+                    media=approved[lpar.name].media,
+                    limits=self._limits(),
+                )
+                for lpar in lpars
+            )
+        )
+        event = Launch(
+            user=user,
+            fingerprints={p.lpar: p.fingerprint for p in again},
+            override_reason=override_reason,
+        )
+        rollout = Rollout(self._context, request, list(members), llu_pids=pids)
+        canary = {name: dict(members)[name] for name in rollout.waves[0]}
+        launched = await self.records.launch(
+            request_id,
+            event,
+            policy,
+            self.clock(),
+            {name: lpar.log_dir for name, lpar in canary.items() if lpar is not None},
+        )
+        if launched.request.state is RequestState.RUNNING:
+            rollout.request = launched.request
+            self._drive(rollout)
+        return launched
+
+    def _llu_selection(
+        self, request: Request, pids: Sequence[int] | None
+    ) -> tuple[int, ...] | None:
+        if pids is None:
+            return None
+        if request.kind is not UpdateKind.LLU or request.target.startswith(GROUP_PREFIX):
+            raise LluSelectionRefused(
+                "Choosing processes works for a live library update of one LPAR only."
+            )
+        listed = {p.pid for p in parse_llvupdate_preview(request.previews[0].raw_output).processes}
+        unknown = sorted(set(pids) - listed)
+        if unknown or not pids:
+            raise LluSelectionRefused(
+                f"{request.id} previewed processes {', '.join(map(str, sorted(listed))) or 'none'}"
+                f"; {', '.join(map(str, unknown)) or 'no process'} is not among them."
+            )
+        return tuple(pids)
+
+    def _drive(self, rollout: Rollout) -> None:
+        request_id = rollout.request.id
+        task = asyncio.get_running_loop().create_task(
+            self._guarded(rollout), name=f"rollout {request_id}"
+        )
+        self._driving[request_id] = _Driving(rollout, task)
+
+        def forget(done: asyncio.Task[None]) -> None:
+            driving = self._driving.get(request_id)
+            if driving is not None and driving.task is done:
+                del self._driving[request_id]
+
+        task.add_done_callback(forget)
+
+    async def _guarded(self, rollout: Rollout) -> None:
+        try:
+            await rollout.drive()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The run's records say how far it got; the next start of lkubot goes on from there.
+            log.exception("driving %s stopped on an unexpected error", rollout.request.id)
+
+    # --- reattach -------------------------------------------------------------------------
 
     async def reattach(self) -> list[str]:
         """At start-up: go on with every request left running or unknown, following each
         unfinished run from its saved line. Returns the request ids taken up. Never starts an
         operation that was already sent; a run whose log cannot be found becomes unknown."""
-        raise NotImplementedError
+        taken = []
+        for request in await self.records.active_requests():
+            if request.id in self._driving:
+                continue
+            self._drive(Rollout(self._context, request, self._members(request)))
+            taken.append(request.id)
+        return taken
+
+    # --- cancel and clean-up --------------------------------------------------------------
 
     async def cancel(
         self, request_id: str, *, user: str, policy: EffectivePolicy, reason: str = ""
@@ -187,20 +333,61 @@ class Engine:
         A rollout starts no further wave. Refuses (`CancelRefused`, sending nothing) once any
         current run has passed the point of no return; `NotPermitted` unless `user` is the
         requester, an approver or an admin; `NotRunning` when nothing runs here."""
-        raise NotImplementedError
+        request = await self.records.get_request(request_id)
+        check_cancel(request, user, policy)
+        driving = self._driving.get(request_id)
+        if driving is None or request.state not in (RequestState.RUNNING, RequestState.UNKNOWN):
+            raise NotRunning(
+                f"{request_id} has no run going on in lkubot (it is {request.state.value}): "
+                "there is nothing to cancel."
+            )
+        runs = tuple(driver.run.id for driver in driving.rollout.current)
+        message = await driving.rollout.cancel(user, reason)
+        return CancelSent(request_id=request_id, runs=runs, message=message)
 
     async def cleanup(self, lpar: str, kind: UpdateKind) -> CommandOutcome:
         """Run the clean-up an admin asked for: `clvupdate` (LKU) or `cllvupdate -u` (LLU).
-        Refused (`NotRunning`'s sibling `Refused`) while a run holds the LPAR in this engine."""
-        raise NotImplementedError
+        Refused (`LparBusy`) while a run of this engine is on the LPAR."""
+        target = self.inventory.lpar(lpar)
+        for driving in self._driving.values():
+            busy = [d.run.id for d in driving.rollout.current if d.lpar.name == lpar]
+            if busy:
+                raise LparBusy(f"{lpar} has run {busy[0]} going on: clean up after it has ended.")
+        command = remote.clvupdate() if kind is UpdateKind.LKU else remote.cllvupdate()
+        try:
+            result = await self.ssh.run(target, command, time_limit=self.options.cleanup_time_limit)
+        except SshError as exc:
+            return CommandOutcome(command=command.line, exit_status=None, error=str(exc))
+        return CommandOutcome(
+            command=command.line,
+            exit_status=result.exit_status,
+            last_lines=tuple(result.last_lines()),
+        )
+
+    # --- views ----------------------------------------------------------------------------
 
     async def snapshot(self, run_id: str) -> RunSnapshot:
         """The full view of one run, from SQLite alone."""
-        raise NotImplementedError
+        run = await self.records.get_run(run_id)
+        request = await self.records.get_request(run.request_id)
+        return build_snapshot(
+            run,
+            request.kind,
+            await self.records.run_events(run_id),
+            await self.records.run_steps(run_id),
+            self.clock(),
+        )
 
     async def rollout(self, request_id: str) -> RolloutSnapshot:
         """The waves of a request and a snapshot of each run started so far."""
-        raise NotImplementedError
+        request = await self.records.get_request(request_id)
+        waves = Rollout(self._context, request, self._members(request)).waves
+        runs = await self.records.runs_of(request_id)
+        return RolloutSnapshot(
+            request_id=request_id,
+            waves=tuple(waves),
+            runs=tuple([await self.snapshot(run.id) for run in runs]),
+        )
 
     @asynccontextmanager
     async def subscribe(self) -> AsyncIterator[AsyncIterator[Progress]]:
@@ -209,19 +396,32 @@ class Engine:
         Any number of subscribers; each has its own queue of `options.subscriber_queue`
         events; one that falls further behind gets a `Gap` and should re-render from
         snapshots."""
-        raise NotImplementedError
-        yield
+        async with self._bus.subscribe() as events:
+            yield events
 
     @property
     def active(self) -> list[str]:
         """Request ids whose runs this engine is driving now."""
-        raise NotImplementedError
+        return sorted(self._driving)
 
     async def wait(self, request_id: str) -> None:
         """Until this engine has finished driving `request_id` (bound it with a timeout)."""
-        raise NotImplementedError
+        driving = self._driving.get(request_id)
+        if driving is not None:
+            await asyncio.shield(driving.task)
 
     async def aclose(self) -> None:
         """Stop following (cancel every task, within `options.shutdown_grace`) and close the
         engine's own SSH connections. Operations on the LPARs are not touched."""
-        raise NotImplementedError
+        if self._closed:
+            return
+        self._closed = True
+        tasks = [driving.task for driving in self._driving.values()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.options.shutdown_grace):
+                    await asyncio.gather(*tasks, return_exceptions=True)
+        if self._own_ssh:
+            await self.ssh.aclose()

@@ -3,7 +3,8 @@
     liveupdate.errors.Refused
     ├── CancelRefused       the run has passed the point of no return (or has ended)
     ├── NotRunning          no run of this request is going on in this lkubot
-    └── LluSelectionRefused an LLU launch named processes the preview did not list
+    ├── LluSelectionRefused an LLU launch named processes the preview did not list
+    └── LparBusy            a clean-up asked for while a run is on the LPAR
 
 Refusals change nothing and send nothing to the LPAR.
 """
@@ -22,4 +23,8 @@ class NotRunning(Refused):
 
 
 class LluSelectionRefused(Refused):
+    pass
+
+
+class LparBusy(Refused):
     pass

@@ -10,6 +10,7 @@ group rollout with a snapshot per run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -20,8 +21,10 @@ from liveupdate.llu import LluReport
 from liveupdate.lvevents import ErrorReported
 from liveupdate.lvlog import PhaseRecord
 from liveupdate.phases import TOTAL_PHASES
-from liveupdate.runs import Run, RunState
+from liveupdate.runs import Run, RunEvent, RunState, RunStep
 from lpar.aftercare import Aftercare
+from lpar.journal import Journal
+from lpar.oplog import OperationLog
 from lpar.progress import CommandOutcome, RunOutcome, Stage
 
 StageState = Literal["pending", "running", "done", "failed", "skipped"]
@@ -113,6 +116,83 @@ class RolloutSnapshot(BaseModel):
         return waves[-1] if waves else None
 
 
-def build_snapshot(run: Run, kind: UpdateKind, now: datetime) -> RunSnapshot:
-    """Placeholder signature; see the engine."""
-    raise NotImplementedError
+_STAGES: tuple[Stage, ...] = ("prep", "lu", "post")
+
+
+def _stage_view(name: Stage, journal: Journal, run: Run, log: OperationLog) -> StageView:
+    record = journal.stages.get(name)
+    if name == "lu":
+        return _operation_view(journal, run, log)
+    if record is None or not record.started:
+        state: StageState = "skipped" if run.state.terminal else "pending"
+        return StageView(stage=name, state=state)
+    if record.ended is not None:
+        state = "done" if record.ended.ok else "failed"
+    else:
+        state = "failed" if run.state.terminal else "running"
+    return StageView(
+        stage=name,
+        state=state,
+        commands=tuple(record.finished),
+        running=record.in_doubt,
+        detail=record.ended.detail if record.ended else None,
+    )
+
+
+def _operation_view(journal: Journal, run: Run, log: OperationLog) -> StageView:
+    sent = journal.sent
+    if sent is None:
+        return StageView(stage="lu", state="skipped" if run.state.terminal else "pending")
+    if log.exit_code is None:
+        state: StageState = "failed" if run.state.terminal else "running"
+        return StageView(stage="lu", state=state, running=sent.command)
+    outcome = CommandOutcome(command=sent.command, exit_status=log.exit_code)
+    return StageView(
+        stage="lu", state="done" if log.exit_code == 0 else "failed", commands=(outcome,)
+    )
+
+
+def build_snapshot(
+    run: Run,
+    kind: UpdateKind,
+    events: Sequence[RunEvent],
+    steps: Sequence[RunStep],
+    now: datetime,
+) -> RunSnapshot:
+    """The view of `run` from its saved log records and journal steps, at `now`."""
+    journal = Journal.from_steps(run.id, steps)
+    log = OperationLog.resume(kind, events, run.lines_consumed)
+    stages = [_stage_view(name, journal, run, log) for name in _STAGES]
+    if "cancel" in journal.stages:
+        stages.append(_stage_view("cancel", journal, run, log))
+    ended = journal.ended
+    summary = log.summary() if kind is UpdateKind.LKU else None
+    llu = (
+        ended.llu if ended and ended.llu else (log.llu_report() if kind is UpdateKind.LLU else None)
+    )
+    message = ended.message if ended else (journal.unknown.message if journal.unknown else None)
+    current = summary.current_phase if summary else None
+    return RunSnapshot(
+        run=run,
+        kind=kind,
+        stages=tuple(stages),
+        phases=summary.phases if summary else (),
+        phase_index=summary.current_index if summary else None,
+        current_phase=current.message if current else None,
+        point_of_no_return=run.point_of_no_return
+        or bool(summary and summary.point_of_no_return_passed),
+        in_blackout=bool(summary and summary.in_blackout) and not run.state.terminal,
+        blackout_seconds=summary.blackout_seconds if summary else None,
+        elapsed_seconds=max(0.0, ((run.ended_at or now) - run.started_at).total_seconds()),
+        lpar_seconds=summary.total_seconds if summary else None,
+        link_down_since=journal.link_down_since if not run.state.terminal else None,
+        cancel_requested_by=journal.cancel.by if journal.cancel else None,
+        errors=summary.errors if summary else (),
+        modified_files=summary.modified_files if summary else (),
+        exit_code=log.exit_code,
+        outcome=ended.outcome if ended else None,
+        message=message or run.last_error,
+        aftercare=journal.aftercare,
+        llu=llu,
+        cleanup=ended.cleanup if ended else None,
+    )
