@@ -65,6 +65,8 @@ EMOJI: dict[str, str] = {
     "thumbsdown": "\U0001f44e",
     "-1": "\U0001f44e",
     "raised_hand": "\u270b",
+    "pray": "\U0001f64f",
+    "wave": "\U0001f44b",
     "bust_in_silhouette": "\U0001f464",
     "busts_in_silhouette": "\U0001f465",
     "lock": "\U0001f512",

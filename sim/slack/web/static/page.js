@@ -144,7 +144,9 @@ async function refreshSidebar() {
     return item;
   };
   $("channel-list").replaceChildren(...sidebar.channels.filter((c) => !c.is_im).map(link));
-  $("dm-list").replaceChildren(...sidebar.channels.filter((c) => c.is_im).map(link));
+  const direct = sidebar.channels.filter((c) => c.is_im);
+  $("dm-list").replaceChildren(...direct.map(link));
+  $("dm-heading").hidden = direct.length === 0;
 }
 
 function markUnread(channelId) {
