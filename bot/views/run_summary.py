@@ -30,6 +30,7 @@ from bot.views.text import clip, code_block, duration, escape, escape_note, inli
 from liveupdate.checks import UpdateKind
 from liveupdate.configdiff import FileChange
 from liveupdate.llu import LluReport
+from liveupdate.lparstat import FieldChange
 from lpar.aftercare import Aftercare
 from lpar.snapshot import RunSnapshot
 
@@ -82,7 +83,7 @@ def render_run_summary(snapshot: RunSnapshot) -> RunSummary:
         diff_blocks, attachment = _config_diff(snapshot, care)
         blocks.extend(diff_blocks)
         if care.lparstat_changes:
-            changes = "\n".join(f"• {escape(c.describe())}" for c in care.lparstat_changes)
+            changes = "\n".join(_limit_line(c) for c in care.lparstat_changes)
             blocks.append(section(f"*lparstat -i: what changed*\n{changes}"))
         blocks.extend(_stale(snapshot, care))
     if snapshot.llu is not None:
@@ -205,6 +206,11 @@ def _file_line(change: FileChange) -> str:
     if change.sample:
         first = f" · first change {inline_code(change.sample[0], 120)}"
     return f"• {path} *+{change.added}* / *−{change.removed}*{first}"
+
+
+def _limit_line(change: FieldChange) -> str:
+    before, after = change.before or "(none)", change.after or "(none)"
+    return f"• {escape(change.label)} {escape(before)} → {escape(after)}"
 
 
 def _stale(snapshot: RunSnapshot, care: Aftercare) -> list[Block]:
