@@ -100,6 +100,9 @@ class Bot:
     services: Services
     engine: Engine
     tasks: TaskRegistry
+    """The work listeners started on people's behalf (idle once it is all done)."""
+    background: TaskRegistry = field(default_factory=TaskRegistry)
+    """What runs as long as the bot does: progress followers, the expiry sweeper."""
     reattached: list[str] = field(default_factory=list)
 
     @classmethod
@@ -144,18 +147,19 @@ class Bot:
                     yield bot
                 finally:
                     await tasks.shutdown(config.shutdown_grace)
+                    await bot.background.shutdown(config.shutdown_grace)
         finally:
             await store.close()
 
     async def _start(self, followers: list[Follower], config: BotConfig) -> None:
         for follower in [*followers, self]:
             subscribed = asyncio.Event()
-            self.tasks.spawn(follower.follow(subscribed), name=type(follower).__name__)
+            self.background.spawn(follower.follow(subscribed), name=type(follower).__name__)
             await asyncio.wait_for(subscribed.wait(), timeout=SUBSCRIBE_WITHIN)
         self.reattached = await self.engine.reattach()
         if self.reattached:
             log.info("reattached to %s", ", ".join(self.reattached))
-        self.tasks.spawn(self._sweep(config.sweep_every), name="expiry sweeper")
+        self.background.spawn(self._sweep(config.sweep_every), name="expiry sweeper")
 
     async def follow(self, subscribed: asyncio.Event) -> None:
         """Show the outcome on the request card when a run or rollout ends."""
