@@ -98,7 +98,7 @@ async def test_the_workspace_names_people_the_bot_and_what_the_composer_complete
     assert (workspace["default_channel"], workspace["default_user"]) == ("C0AIXTEAM", "U0CAROL01")
 
 
-async def test_the_sidebar_lists_the_users_channels_and_their_direct_messages() -> None:
+async def test_the_sidebar_lists_the_users_channels_and_only_members_read_private_ones() -> None:
     config = EmulatorConfig(
         channels=[
             ChannelSpec(id="C0AIXTEAM", name="aix-team"),
@@ -112,12 +112,14 @@ async def test_the_sidebar_lists_the_users_channels_and_their_direct_messages() 
         await bot(slack).chat_postMessage(channel="U0ADMIN01", text="Your lock on lpar01 expires")
         dana = await get(http, "/page/api/channels?user=dana")
         carol = await get(http, "/page/api/channels?user=carol")
+        peeking = await get(http, "/page/api/channels/admins?user=carol", status=400)
     assert [(c["name"], c["is_private"], c["is_im"]) for c in dana["channels"]] == [
         ("admins", True, False),
         ("aix-team", False, False),
         ("lkubot", True, True),
     ]
     assert [c["name"] for c in carol["channels"]] == ["aix-team"]
+    assert peeking["message"] == "#admins is private and carol is not in it."
 
 
 async def test_a_channel_shows_drawn_messages_edits_threads_files_and_own_ephemerals(

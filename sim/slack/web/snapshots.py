@@ -14,13 +14,17 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from sim.slack.config import UserSpec
-from sim.slack.errors import UnknownMessage
+from sim.slack.errors import EmulatorError, UnknownMessage
 from sim.slack.web.markup import render_blocks, render_message_body, render_text
 from sim.slack.web.mrkdwn import Names
 from sim.slack.web.options import Completions
 from sim.slack.workspace import SLACKBOT, Channel, Ephemeral, Message, OpenView, Workspace
 
 FILES_PATH = "/page/files"
+
+
+class NotAMember(EmulatorError):
+    """A user asked to read a private channel they are not in."""
 
 
 class Person(BaseModel):
@@ -142,8 +146,7 @@ class Snapshots:
         )
 
     def channel(self, channel: str, user: str, *, limit: int) -> ChannelSnapshot:
-        place = self.workspace.channel(channel)
-        person = self.workspace.user(user)
+        place, person = self._readable(channel, user)
         names = self.names
         messages = self.workspace.channel_messages(place.id)
         shown = messages[-limit:]
@@ -162,8 +165,7 @@ class Snapshots:
         )
 
     def thread(self, channel: str, ts: str, user: str) -> ThreadSnapshot:
-        place = self.workspace.channel(channel)
-        person = self.workspace.user(user)
+        place, person = self._readable(channel, user)
         parent = self.workspace.message(place.id, ts)
         if parent is None or parent.deleted or parent.is_reply:
             raise UnknownMessage(f"No message {ts} in #{place.name} to show the thread of.")
@@ -186,6 +188,14 @@ class Snapshots:
         return ViewsSnapshot(views=[_modal(v, names) for v in opened])
 
     # --- pieces --------------------------------------------------------------------------
+
+    def _readable(self, channel: str, user: str) -> tuple[Channel, UserSpec]:
+        """A channel the user may read: any public one, a private one or DM only as a member."""
+        place = self.workspace.channel(channel)
+        person = self.workspace.user(user)
+        if place.is_private and person.id not in place.members:
+            raise NotAMember(f"#{place.name} is private and {person.name} is not in it.")
+        return place, person
 
     @property
     def bot(self) -> Person:
