@@ -17,6 +17,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.asker import Asker
+from bot.auth import ChannelAllowList
 from bot.errors import reporter
 from bot.notify import Notifier
 from bot.tasks import TaskRegistry
@@ -56,11 +57,15 @@ class Workflow:
         """Run `work` in the background; its errors are told to `asker` privately."""
         self.tasks.spawn(work, name=name, report=reporter(asker))
 
-    def command(self, asker: Asker, command: words.Command) -> None:
-        """Start what a parsed slash command asks for."""
-        self.start(asker, self._run_command(asker, command), name=f"/{command.kind} {command.verb}")
+    async def slash(
+        self, asker: Asker, kind: words.Kind, text: str, channels: ChannelAllowList
+    ) -> None:
+        """A slash command: checked against the allow-list, parsed, then done."""
+        if asker.channel is not None:
+            channels.check(asker.channel)
+        await self.run_command(asker, words.parse(kind, text))
 
-    async def _run_command(self, asker: Asker, command: words.Command) -> None:
+    async def run_command(self, asker: Asker, command: words.Command) -> None:
         match command:
             case words.Help():
                 await self._tell(asker, replies.render_help(command.kind, command.topic))
@@ -140,12 +145,15 @@ class Workflow:
         await self.notifier.rejected(after)
         await self._tell(asker, replies.render_notice(f"You rejected {after.id}."))
 
-    async def reject_from_modal(self, asker: Asker, request_id: str, reason: str) -> None:
+    async def reject_from_modal(self, asker: Asker, view: dict[str, Any]) -> None:
         """A modal submission carries no channel: answer in the request card's channel."""
+        submission = dialogs.read_reject_submission(view)
+        request_id = words.parse_request_id(submission.request_id)
         request = await self.services.store.call(Store.get_request, request_id)
         if request.card is not None:
             asker = dataclasses.replace(asker, channel=request.card.channel)
-        self.start(asker, self.reject(asker, request_id, reason), name=f"reject {request_id}")
+        reject = self.reject(asker, request_id, submission.reason)
+        self.start(asker, reject, name=f"reject {request_id}")
 
     async def open_reject_modal(self, asker: Asker, request_id: str, trigger_id: str) -> None:
         """[Reject]: ask for the reason in a modal (Slack allows 3 s from the click)."""

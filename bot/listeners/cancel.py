@@ -14,8 +14,8 @@ from commands.words import parse_run_id
 
 
 def register(app: AsyncApp, workflow: Workflow) -> None:
-    def cancel(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
+    async def cancel(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
         request_id, _ = parse_run_id(action["value"])
-        workflow.start(asker, workflow.cancel(asker, request_id), name=f"cancel {request_id}")
+        await workflow.cancel(asker, request_id)
 
-    on_button(app, actions.CANCEL_RUN, cancel)
+    on_button(app, workflow, actions.CANCEL_RUN, cancel)

@@ -14,8 +14,7 @@ from bot.workflow import Workflow
 
 
 def register(app: AsyncApp, workflow: Workflow) -> None:
-    def details(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
-        ref = CheckRef.from_action(action)
-        workflow.start(asker, workflow.check_details(asker, ref), name=f"details {ref.request_id}")
+    async def details(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
+        await workflow.check_details(asker, CheckRef.from_action(action))
 
-    on_button(app, actions.CHECK_DETAILS, details)
+    on_button(app, workflow, actions.CHECK_DETAILS, details)

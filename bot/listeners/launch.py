@@ -14,8 +14,7 @@ from commands.words import parse_request_id
 
 
 def register(app: AsyncApp, workflow: Workflow) -> None:
-    def launch(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
-        request_id = parse_request_id(action["value"])
-        workflow.start(asker, workflow.launch(asker, request_id, None), name=f"launch {request_id}")
+    async def launch(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
+        await workflow.launch(asker, parse_request_id(action["value"]), None)
 
-    on_button(app, actions.LAUNCH, launch)
+    on_button(app, workflow, actions.LAUNCH, launch)

@@ -15,13 +15,13 @@ from commands.words import Preview, parse_run_id, parse_target
 
 
 def register(app: AsyncApp, workflow: Workflow) -> None:
-    def llu_preview(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
-        workflow.command(asker, Preview(kind="llu", target=parse_target(action["value"])))
+    async def llu_preview(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
+        await workflow.preview(asker, Preview(kind="llu", target=parse_target(action["value"])))
 
-    def cleanup(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
+    async def cleanup(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
         run_id = action["value"]
-        parse_run_id(run_id)  # a value lkubot did not write is refused here
-        workflow.start(asker, workflow.cleanup(asker, run_id), name=f"cleanup {run_id}")
+        parse_run_id(run_id)  # a value lkubot did not write is refused before anything runs
+        await workflow.cleanup(asker, run_id)
 
-    on_button(app, actions.LLU_PREVIEW, llu_preview)
-    on_button(app, actions.CLEANUP, cleanup)
+    on_button(app, workflow, actions.LLU_PREVIEW, llu_preview)
+    on_button(app, workflow, actions.CLEANUP, cleanup)

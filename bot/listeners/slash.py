@@ -1,4 +1,4 @@
-"""`/lku ...` and `/llu ...`: parse the words, then start the work."""
+"""`/lku ...` and `/llu ...`: acknowledge, then parse and do the work in the background."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.asker import asker_from
 from bot.auth import ChannelAllowList
 from bot.workflow import Workflow
-from commands.words import Kind, parse
+from commands.words import Kind
 
 COMMANDS: dict[str, Kind] = {"/lku": "lku", "/llu": "llu"}
 """The slash commands lkubot registers (manifest.yml must declare the same)."""
@@ -22,9 +22,9 @@ def register(app: AsyncApp, workflow: Workflow, channels: ChannelAllowList) -> N
     ) -> None:
         await ack()
         asker = asker_from(command, client, respond)
-        channels.check(command["channel_id"])
-        parsed = parse(COMMANDS[command["command"]], command.get("text", ""))
-        workflow.command(asker, parsed)
+        kind = COMMANDS[command["command"]]
+        work = workflow.slash(asker, kind, command.get("text", ""), channels)
+        workflow.start(asker, work, name=f"/{kind}")
 
     for name in COMMANDS:
         app.command(name)(on_command)

@@ -9,33 +9,26 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.asker import Asker, asker_from
 from bot.listeners.buttons import on_button
-from bot.views import actions, dialogs
+from bot.views import actions
 from bot.workflow import Workflow
 from commands.words import parse_request_id
 
 
 def register(app: AsyncApp, workflow: Workflow) -> None:
-    def approve(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
-        request_id = parse_request_id(action["value"])
-        workflow.start(asker, workflow.approve(asker, request_id), name=f"approve {request_id}")
+    async def approve(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
+        await workflow.approve(asker, parse_request_id(action["value"]))
 
-    def reject(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
+    async def reject(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
         request_id = parse_request_id(action["value"])
-        modal = workflow.open_reject_modal(asker, request_id, body["trigger_id"])
-        workflow.start(asker, modal, name=f"reject modal {request_id}")
+        await workflow.open_reject_modal(asker, request_id, body["trigger_id"])
 
-    on_button(app, actions.APPROVE, approve)
-    on_button(app, actions.REJECT, reject)
+    on_button(app, workflow, actions.APPROVE, approve)
+    on_button(app, workflow, actions.REJECT, reject)
 
     @app.view(actions.REJECT_MODAL)
     async def on_reason(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        submission = dialogs.read_reject_submission(view)
         asker = asker_from(body, client, None)
-        workflow.start(
-            asker,
-            workflow.reject_from_modal(asker, submission.request_id, submission.reason),
-            name=f"reject {submission.request_id}",
-        )
+        workflow.start(asker, workflow.reject_from_modal(asker, view), name="reject")
