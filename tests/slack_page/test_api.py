@@ -20,6 +20,7 @@ from tests.slack_emulator.conftest import stub_bot
 
 from .conftest import LPARS
 from .dom import parse
+from .samples import REASON_MODAL
 
 CARD: list[dict[str, Any]] = [
     {"type": "header", "text": {"type": "plain_text", "text": "LU-17: lpar01"}},
@@ -38,22 +39,6 @@ CARD: list[dict[str, Any]] = [
     },
 ]
 
-MODAL: dict[str, Any] = {
-    "type": "modal",
-    "callback_id": "reject_reason",
-    "title": {"type": "plain_text", "text": "Reject LU-17"},
-    "submit": {"type": "plain_text", "text": "Reject"},
-    "notify_on_close": True,
-    "blocks": [
-        {
-            "type": "input",
-            "block_id": "reason",
-            "label": {"type": "plain_text", "text": "Why?"},
-            "element": {"type": "plain_text_input", "action_id": "text"},
-        }
-    ],
-}
-
 
 def bot(slack: SlackEmulator) -> AsyncWebClient:
     return AsyncWebClient(token=slack.credentials.bot_token, base_url=slack.api_url)
@@ -69,6 +54,15 @@ async def post(http: aiohttp.ClientSession, path: str, body: Any, status: int = 
     async with http.post(path, json=body) as response:
         assert response.status == status, await response.text()
         return await response.json()
+
+
+async def slash(
+    http: aiohttp.ClientSession, user: str, channel: str, typed: str, status: int = 200
+) -> Any:
+    """`user` types `typed` (a command and its words) in `channel`."""
+    command, _, text = typed.partition(" ")
+    body = {"user": user, "channel": channel, "command": command, "text": text}
+    return await post(http, "/page/api/slash", body, status)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -204,13 +198,13 @@ async def test_a_thread_shows_its_parent_replies_and_own_ephemerals(
 async def test_views_are_the_users_own_open_modals(
     slack: SlackEmulator, http: aiohttp.ClientSession
 ) -> None:
-    opened = slack.state.open_view("U0BOB0001", MODAL)
+    opened = slack.state.open_view("U0BOB0001", REASON_MODAL)
     as_bob = await get(http, "/page/api/views?user=bob")
     as_alice = await get(http, "/page/api/views?user=alice")
     [view] = as_bob["views"]
     assert (view["id"], view["title"], view["submit"], view["close"]) == (
         opened.id,
-        "Reject LU-17",
+        "Reject LU-1",
         "Reject",
         "Cancel",
     )
@@ -235,11 +229,7 @@ async def test_a_slash_command_is_delivered_signed_as_the_current_user(
 ) -> None:
     async with stub_bot(slack) as stub:
         stub.reply = lambda _: web.json_response({"text": "Previewing lpar01..."})
-        outcome = await post(
-            http,
-            "/page/api/slash",
-            {"user": "alice", "channel": "prod-ops", "command": "/lku", "text": "preview lpar01"},
-        )
+        outcome = await slash(http, "alice", "prod-ops", "/lku preview lpar01")
     assert outcome == {"ok": True, "message": None, "errors": {}}
     [(body, headers)] = stub.received
     timestamp = headers["X-Slack-Request-Timestamp"]
@@ -258,12 +248,7 @@ async def test_a_slash_command_is_delivered_signed_as_the_current_user(
 async def test_a_command_the_app_did_not_register_is_refused(
     slack: SlackEmulator, http: aiohttp.ClientSession
 ) -> None:
-    refused = await post(
-        http,
-        "/page/api/slash",
-        {"user": "carol", "channel": "aix-team", "command": "/deploy", "text": "all"},
-        status=400,
-    )
+    refused = await slash(http, "carol", "aix-team", "/deploy all", status=400)
     assert refused["message"] == "/deploy is not a valid command: the app registered /lku, /llu."
     assert not slack.deliveries
 
@@ -289,9 +274,7 @@ async def test_a_bot_too_slow_to_ack_is_reported() -> None:
             ) as slack,
             aiohttp.ClientSession(base_url=slack.base_url) as http,
         ):
-            outcome = await post(
-                http, "/page/api/slash", {"user": "carol", "channel": "aix-team", "command": "/lku"}
-            )
+            outcome = await slash(http, "carol", "aix-team", "/lku")
             [notice] = slack.state.ephemerals_for("carol")
     finally:
         await runner.cleanup()
@@ -306,9 +289,7 @@ async def test_a_bot_that_is_not_there_is_reported(
     slack: SlackEmulator, http: aiohttp.ClientSession
 ) -> None:
     slack.events_url = f"{slack.base_url}/no-bot-here"
-    outcome = await post(
-        http, "/page/api/slash", {"user": "carol", "channel": "aix-team", "command": "/lku"}
-    )
+    outcome = await slash(http, "carol", "aix-team", "/lku")
     assert outcome["message"] == (
         "Slack could not deliver to lkubot (dispatch_failed, HTTP 404): is it running at the "
         "events URL the emulator was given?"
@@ -350,12 +331,7 @@ async def test_a_user_outside_a_channel_cannot_write_there() -> None:
             {"user": "oscar", "channel": "prod-ops", "text": "hello"},
             status=400,
         )
-        typed = await post(
-            http,
-            "/page/api/slash",
-            {"user": "oscar", "channel": "prod-ops", "command": "/lku", "text": "list"},
-            status=400,
-        )
+        typed = await slash(http, "oscar", "prod-ops", "/lku list", status=400)
     assert said["message"] == "oscar is not in #prod-ops, so cannot write there."
     assert typed["message"] == "oscar is not in #prod-ops, so cannot type there."
 
@@ -388,7 +364,7 @@ async def test_a_click_is_a_block_action_of_the_current_user(
 async def test_a_modal_submission_shows_the_apps_errors_then_closes(
     slack: SlackEmulator, http: aiohttp.ClientSession
 ) -> None:
-    opened = slack.state.open_view("U0BOB0001", MODAL)
+    opened = slack.state.open_view("U0BOB0001", REASON_MODAL)
     answers = iter(
         [
             web.json_response({"response_action": "errors", "errors": {"reason": "Say why."}}),
@@ -410,7 +386,7 @@ async def test_a_modal_submission_shows_the_apps_errors_then_closes(
 async def test_an_empty_required_input_is_not_submitted(
     slack: SlackEmulator, http: aiohttp.ClientSession
 ) -> None:
-    opened = slack.state.open_view("U0BOB0001", MODAL)
+    opened = slack.state.open_view("U0BOB0001", REASON_MODAL)
     refused = await post(
         http,
         f"/page/api/views/{opened.id}/submit",
@@ -424,7 +400,7 @@ async def test_an_empty_required_input_is_not_submitted(
 async def test_closing_a_modal_tells_the_app_when_it_asked(
     slack: SlackEmulator, http: aiohttp.ClientSession
 ) -> None:
-    opened = slack.state.open_view("U0BOB0001", MODAL)
+    opened = slack.state.open_view("U0BOB0001", REASON_MODAL)
     async with stub_bot(slack) as stub:
         closed = await post(http, f"/page/api/views/{opened.id}/close", {"user": "bob"})
         again = await post(http, f"/page/api/views/{opened.id}/close", {"user": "bob"}, status=404)
@@ -441,12 +417,7 @@ async def test_requests_must_be_json_of_the_right_shape(
         assert (await response.json())["message"] == (
             "The page's API takes JSON (Content-Type: application/json)."
         )
-    wrong = await post(
-        http,
-        "/page/api/slash",
-        {"user": "carol", "channel": "aix-team", "command": "lku"},
-        status=400,
-    )
+    wrong = await slash(http, "carol", "aix-team", "lku", status=400)
     assert wrong["message"].startswith("The request is not what the page's API expects: command:")
 
 

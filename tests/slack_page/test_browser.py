@@ -16,6 +16,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sim.slack import SlackEmulator
 from tests.slack_emulator.conftest import bolt_app, served
 
+from .samples import REASON_MODAL
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 
 WAIT_MS = 5000
@@ -69,23 +71,6 @@ def _card(lpar: str, requester: str, outcome: dict[str, Any] | None) -> list[dic
     ]
 
 
-REASON_MODAL = {
-    "type": "modal",
-    "callback_id": "reject_reason",
-    "title": {"type": "plain_text", "text": "Reject LU-1"},
-    "submit": {"type": "plain_text", "text": "Reject"},
-    "close": {"type": "plain_text", "text": "Cancel"},
-    "blocks": [
-        {
-            "type": "input",
-            "block_id": "reason",
-            "label": {"type": "plain_text", "text": "Why?"},
-            "element": {"type": "plain_text_input", "action_id": "text"},
-        }
-    ],
-}
-
-
 def _standin_bot(slack: SlackEmulator) -> AsyncApp:
     app = bolt_app(slack)
     card: dict[str, str] = {}
@@ -137,6 +122,14 @@ def _standin_bot(slack: SlackEmulator) -> AsyncApp:
     return app
 
 
+async def _open_page(browser: Browser, slack: SlackEmulator, query: str) -> Page:
+    """The page in a new tab, once it follows the emulator's changes."""
+    page = await browser.new_page(viewport={"width": 1400, "height": 900})
+    await page.goto(f"{slack.page_url}?{query}")
+    await expect(page.locator("#connection.live")).to_be_visible(timeout=WAIT_MS)
+    return page
+
+
 async def _act_as(page: Page, name: str) -> None:
     await page.select_option("#user-switcher", label=_label(name))
     await expect(page.locator("#connection.live")).to_be_visible(timeout=WAIT_MS)
@@ -155,10 +148,8 @@ async def test_a_request_is_typed_approved_and_rejected_in_the_browser(
 ) -> None:
     async with served(_standin_bot(slack)) as events_url:
         slack.events_url = events_url
-        page = await browser.new_page(viewport={"width": 1400, "height": 900})
-        await page.goto(f"{slack.page_url}?as=carol&channel=aix-team")
+        page = await _open_page(browser, slack, "as=carol&channel=aix-team")
         await expect(page.locator("#channel-title")).to_have_text("#aix-team")
-        await expect(page.locator("#connection.live")).to_be_visible(timeout=WAIT_MS)
         await page.evaluate("window.sameDocument = true")
 
         # The composer completes the verb, then an LPAR name, then sends the command.
@@ -320,9 +311,7 @@ async def test_selects_menus_messages_replies_and_files_in_the_browser(
 ) -> None:
     async with served(_menus_bot(slack)) as events_url:
         slack.events_url = events_url
-        page = await browser.new_page(viewport={"width": 1400, "height": 900})
-        await page.goto(f"{slack.page_url}?as=dana")
-        await expect(page.locator("#connection.live")).to_be_visible(timeout=WAIT_MS)
+        page = await _open_page(browser, slack, "as=dana")
         await expect(page.locator("#user-switcher")).to_have_value("U0ADMIN01")
         composer = page.locator("#composer-input")
 

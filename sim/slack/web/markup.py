@@ -45,7 +45,7 @@ def render_message_body(text: str, blocks: list[Json], names: Names) -> Markup:
     """What Slack shows of a message: its blocks, or its text as mrkdwn when it has none."""
     if blocks:
         return render_blocks(blocks, names)
-    return Markup('<div class="sk-text">{}</div>').format(render_mrkdwn(text, names))
+    return _tag("div", "sk-text", render_mrkdwn(text, names))
 
 
 def _render_block(block: Json, names: Names) -> Markup:
@@ -58,33 +58,30 @@ def _render_block(block: Json, names: Names) -> Markup:
     return draw(block, names)
 
 
+def _tag(tag: str, css: str, content: Markup) -> Markup:
+    return Markup('<{} class="{}">{}</{}>').format(tag, css, content, tag)
+
+
+def _text_in(tag: str, css: str, text: Json | None, names: Names) -> Markup:
+    """A text object in an element of its own, or nothing when the block has none."""
+    return _tag(tag, css, render_text(text, names)) if text else Markup("")
+
+
 def _header(block: Json, names: Names) -> Markup:
-    return Markup('<div class="sk-block sk-header">{}</div>').format(
-        render_text(block.get("text"), names)
-    )
+    return _text_in("div", "sk-block sk-header", block.get("text"), names)
 
 
 def _section(block: Json, names: Names) -> Markup:
-    text = block.get("text")
-    body = (
-        Markup('<div class="sk-text">{}</div>').format(render_text(text, names))
-        if text
-        else Markup("")
-    )
+    body = _text_in("div", "sk-text", block.get("text"), names)
     fields = block.get("fields") or []
     if fields:
-        body += Markup('<div class="sk-fields">{}</div>').format(
-            Markup("").join(
-                Markup('<div class="sk-field">{}</div>').format(render_text(f, names))
-                for f in fields
-            )
+        body += _tag(
+            "div",
+            "sk-fields",
+            Markup("").join(_text_in("div", "sk-field", f, names) for f in fields),
         )
     accessory = block.get("accessory")
-    side = (
-        Markup('<div class="sk-accessory">{}</div>').format(_action_element(accessory, names))
-        if accessory
-        else Markup("")
-    )
+    side = _tag("div", "sk-accessory", _action_element(accessory, names)) if accessory else ""
     return Markup(
         '<div class="sk-block sk-section"><div class="sk-section-body">{}</div>{}</div>'
     ).format(body, side)
@@ -95,22 +92,20 @@ def _divider(block: Json, names: Names) -> Markup:
 
 
 def _context(block: Json, names: Names) -> Markup:
-    parts = []
-    for element in block.get("elements", []):
-        if element.get("type") == "image":
-            parts.append(_image_link(element, "sk-context-image"))
-        else:
-            parts.append(
-                Markup('<span class="sk-context-text">{}</span>').format(
-                    render_text(element, names)
-                )
-            )
-    return Markup('<div class="sk-block sk-context">{}</div>').format(Markup("").join(parts))
+    parts = [
+        _image_link(element, "sk-context-image")
+        if element.get("type") == "image"
+        else _text_in("span", "sk-context-text", element, names)
+        for element in block.get("elements", [])
+    ]
+    return _tag("div", "sk-block sk-context", Markup("").join(parts))
 
 
 def _actions(block: Json, names: Names) -> Markup:
-    return Markup('<div class="sk-block sk-actions">{}</div>').format(
-        Markup("").join(_action_element(e, names) for e in block.get("elements", []))
+    return _tag(
+        "div",
+        "sk-block sk-actions",
+        Markup("").join(_action_element(e, names) for e in block.get("elements", [])),
     )
 
 
@@ -123,12 +118,6 @@ def _input(block: Json, names: Names) -> Markup:
         render_text(block.get("label"), names),
         Markup(' <span class="sk-optional">(optional)</span>') if optional else "",
     )
-    hint = block.get("hint")
-    hint_html = (
-        Markup('<div class="sk-hint">{}</div>').format(render_text(hint, names))
-        if hint
-        else Markup("")
-    )
     return Markup(
         '<div class="sk-block sk-input" data-block-id="{}">{}{}{}'
         '<div class="sk-input-error" role="alert" hidden></div></div>'
@@ -136,25 +125,22 @@ def _input(block: Json, names: Names) -> Markup:
         block.get("block_id", ""),
         label,
         _input_element(element, field, required=not optional, names=names),
-        hint_html,
+        _text_in("div", "sk-hint", block.get("hint"), names),
     )
 
 
 def _image(block: Json, names: Names) -> Markup:
-    title = block.get("title")
-    caption = (
-        Markup("<figcaption>{}</figcaption>").format(render_text(title, names))
-        if title
-        else Markup("")
-    )
-    return Markup('<figure class="sk-block sk-image">{}{}</figure>').format(
-        _image_link(block, "sk-image-link"), caption
+    return _tag(
+        "figure",
+        "sk-block sk-image",
+        _image_link(block, "sk-image-link")
+        + _text_in("figcaption", "sk-caption", block.get("title"), names),
     )
 
 
 def _markdown(block: Json, names: Names) -> Markup:
-    return Markup('<div class="sk-block sk-markdown sk-text">{}</div>').format(
-        render_markdown(str(block.get("text", "")), names)
+    return _tag(
+        "div", "sk-block sk-markdown sk-text", render_markdown(str(block.get("text", "")), names)
     )
 
 
@@ -408,7 +394,6 @@ def _radios(element: Json, names: Names, *, action_id: str) -> Markup:
 def _choice(
     kind: str, name: str, option: Json, names: Names, *, checked: bool, disabled: bool = False
 ) -> Markup:
-    description = option.get("description")
     return Markup(
         '<label class="sk-choice"><input type="{}" name="{}" value="{}"{}{}>'
         '<span class="sk-choice-text">{}{}</span></label>'
@@ -419,9 +404,7 @@ def _choice(
         Markup(" checked") if checked else "",
         Markup(" disabled") if disabled else "",
         render_text(option.get("text"), names),
-        Markup('<span class="sk-hint">{}</span>').format(render_text(description, names))
-        if description
-        else "",
+        _text_in("span", "sk-hint", option.get("description"), names),
     )
 
 

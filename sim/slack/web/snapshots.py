@@ -9,7 +9,7 @@ open modals. The builders here are pure: they read the workspace and change noth
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -227,30 +227,35 @@ class Snapshots:
 
     def _message_item(self, message: Message, names: Names) -> Item:
         replies = [] if message.is_reply else self.workspace.thread(message.channel, message.ts)
-        return Item(
+        return self._item(
+            message,
+            names,
             kind="message",
-            ts=message.ts,
-            channel=message.channel,
-            thread_ts=message.thread_ts,
             author=self.author(message.user),
-            posted_at=message.posted_at,
             edited_at=message.edited_at,
-            html=str(render_message_body(message.text, message.blocks, names)),
             files=[self._file(f) for f in message.files if f in self.workspace.files],
             reply_count=len(replies),
             last_reply_at=replies[-1].posted_at if replies else None,
         )
 
     def _ephemeral_item(self, ephemeral: Ephemeral, names: Names) -> Item:
-        return Item(
+        return self._item(
+            ephemeral,
+            names,
             kind="ephemeral",
-            ts=ephemeral.ts,
-            channel=ephemeral.channel,
-            thread_ts=ephemeral.thread_ts,
             author=self.author(ephemeral.sender),
-            posted_at=ephemeral.posted_at,
             edited_at=ephemeral.history[-1].at if ephemeral.history else None,
-            html=str(render_message_body(ephemeral.text, ephemeral.blocks, names)),
+        )
+
+    def _item(self, record: Message | Ephemeral, names: Names, **own: Any) -> Item:
+        """An item from what messages and ephemeral messages share, plus their `own` fields."""
+        return Item(
+            ts=record.ts,
+            channel=record.channel,
+            thread_ts=record.thread_ts,
+            posted_at=record.posted_at,
+            html=str(render_message_body(record.text, record.blocks, names)),
+            **own,
         )
 
     def _file(self, file_id: str) -> FileLink:
