@@ -1,0 +1,191 @@
+"""A world for run engine tests: simulated LPARs over real SSH, lkubot's SQLite records, and
+helpers that open and approve requests the way the bot does."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from liveupdate.checks import UpdateKind
+from liveupdate.policy import EffectivePolicy
+from liveupdate.requests import Approve, Request
+from lpar.engine import Engine, EngineOptions
+from lpar.follow import Backoff
+from lpar.inventory import Inventory, load_inventory
+from lpar.progress import Progress, RolloutEnded
+from lpar.ssh import SshOptions
+from sim.aix.fleet import Fleet
+from sim.aix.scenario import Scenario
+from storage.run_records import StoredRunRecords
+from storage.store import AsyncStore, Store
+from tests.lpar.conftest import SPEED, WAIT
+
+REQUESTER = "U0CAROL01"
+APPROVERS = ("U0ALICE01", "U0BOB0001")
+QUICK = EngineOptions(
+    ssh=SshOptions(keepalive_interval=1, keepalive_count_max=2),
+    backoff=Backoff(first=0.02, factor=2, slowest=0.1),
+    lost_contact_after=5.0,
+    liveness_after=2.0,
+    shutdown_grace=2.0,
+)
+"""Reconnects every 20-100 ms; a run is unknown after 5 s out of contact."""
+
+
+def no_usergroups(user: str, usergroup: str) -> bool:
+    return False
+
+
+@dataclass
+class World:
+    fleet: Fleet
+    inventory: Inventory
+    db: Path
+    store: AsyncStore
+    engines: list[Engine] = field(default_factory=list)
+
+    def policy(self, group: str) -> EffectivePolicy:
+        return EffectivePolicy(
+            group=self.inventory.groups[group],
+            membership=no_usergroups,
+            admins=frozenset(self.inventory.admins),
+        )
+
+    def engine(self, options: EngineOptions = QUICK, store: AsyncStore | None = None) -> Engine:
+        engine = Engine(self.inventory, StoredRunRecords(store or self.store), options=options)
+        self.engines.append(engine)
+        return engine
+
+    async def request(
+        self,
+        engine: Engine,
+        target: str,
+        kind: UpdateKind = UpdateKind.LKU,
+        *,
+        approve: bool = True,
+        **preview: Any,
+    ) -> Request:
+        """Preview `target`, open a request from it as the bot does, and approve it."""
+        previews = await engine.preview(kind, target, **preview)
+        group = self.inventory.resolve(target)[0].group
+        policy = self.policy(group)
+        now = datetime.now(UTC)
+        request = await self.store.call(
+            Store.open_request,
+            kind=kind,
+            target=target,
+            group=group,
+            requester=REQUESTER,
+            previews=previews,
+            policy=policy,
+            now=now,
+        )
+        if approve:
+            for approver in APPROVERS[: policy.group.approvals_required]:
+                request = await self.store.call(
+                    Store.apply, request.id, Approve(user=approver), policy, now
+                )
+        return request
+
+    async def launch(self, engine: Engine, request: Request, **options: Any) -> Request:
+        launched = await engine.launch(
+            request.id, user=REQUESTER, policy=self.policy(request.group), **options
+        )
+        return launched.request
+
+    def operations(self, lpar: str) -> list[str]:
+        """The detached starts the LPAR received: the proof of "started at most once"."""
+        return [c.operation for c in self.fleet.lpar(lpar).commands if c.operation is not None]
+
+    def received(self, lpar: str, program: str) -> list[str]:
+        return [c.command for c in self.fleet.lpar(lpar).commands if c.command.startswith(program)]
+
+
+@asynccontextmanager
+async def world(
+    tmp_path: Path,
+    count: int = 1,
+    *,
+    speed: float = SPEED,
+    scenario: Scenario | dict[str, Any] | None = None,
+) -> AsyncIterator[World]:
+    if isinstance(scenario, dict):
+        scenario = Scenario.model_validate(scenario)
+    async with Fleet.start(
+        count,
+        out_dir=tmp_path / "fleet",
+        speed=speed,
+        scenario=scenario,
+        approvers=list(APPROVERS),
+        admins=["U0ADMIN01"],
+        channel="C0TESTOPS",
+    ) as fleet:
+        db = tmp_path / "lkubot.db"
+        store = await AsyncStore.open(db)
+        made = World(fleet, load_inventory(fleet.inventory_path), db, store)
+        try:
+            yield made
+        finally:
+            for engine in made.engines:
+                await engine.aclose()
+            await store.close()
+
+
+class Recorder:
+    """Collects what an engine publishes, checking each event against SQLite as it comes."""
+
+    def __init__(self) -> None:
+        self.events: list[Progress] = []
+        self._task: asyncio.Task[None] | None = None
+
+    @asynccontextmanager
+    async def listening(
+        self, engine: Engine, check: Callable[[Progress], Any] | None = None
+    ) -> AsyncIterator[Recorder]:
+        ready = asyncio.Event()
+
+        async def listen() -> None:
+            async with engine.subscribe() as progress:
+                ready.set()
+                async for event in progress:
+                    if check is not None:
+                        await check(event)
+                    self.events.append(event)
+
+        self._task = asyncio.create_task(listen())
+        await ready.wait()
+        try:
+            yield self
+        finally:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def of(self, kind: type[Any]) -> list[Any]:
+        return [event for event in self.events if isinstance(event, kind)]
+
+    async def until(self, test: Callable[[Progress], bool], within: float = WAIT) -> Progress:
+        """The first event (seen so far or to come) that passes `test`."""
+        async with asyncio.timeout(within):
+            seen = 0
+            while True:
+                for event in self.events[seen:]:
+                    if test(event):
+                        return event
+                seen = len(self.events)
+                await asyncio.sleep(0.005)
+
+    async def ended(self, request_id: str, within: float = WAIT) -> RolloutEnded:
+        event = await self.until(
+            lambda e: isinstance(e, RolloutEnded) and e.request_id == request_id, within
+        )
+        assert isinstance(event, RolloutEnded)
+        return event
+
+
+def keys(events: Sequence[Progress]) -> list[str]:
+    return [getattr(event, "key", "") for event in events]

@@ -1,0 +1,149 @@
+"""A restarted lkubot takes up the runs the old one left: from the saved line, publishing only
+what it saves itself, and never starting an operation a second time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from liveupdate.phases import TOTAL_PHASES
+from liveupdate.requests import Launch, Request, RequestState
+from liveupdate.runs import Run, RunState, advance_run
+from lpar.progress import (
+    CommandStarted,
+    OperationSent,
+    PhaseReached,
+    RunEnded,
+    RunUnknown,
+    StageStarted,
+)
+from storage.store import AsyncStore, Store
+from tests.lpar.harness import REQUESTER, Recorder, World, keys, world
+
+
+async def test_a_new_engine_reattaches_to_the_run_the_old_one_started(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        first = w.engine()
+        request = await w.request(first, "lpar001")
+        async with Recorder().listening(first) as before:
+            await w.launch(first, request)
+            # The old lkubot dies while alt_disk_copy runs: tasks cancelled, SSH closed.
+            await before.until(lambda e: isinstance(e, PhaseReached) and e.index == 9)
+            await first.aclose()
+        [run] = await w.store.call(Store.runs_of, request.id)
+        assert run.state is RunState.RUNNING
+        assert 0 < run.lines_consumed < 20
+
+        # A new process: its own connection to the database, its own engine.
+        store = await AsyncStore.open(w.db)
+        try:
+            second = w.engine(store=store)
+            async with Recorder().listening(second) as after:
+                assert await second.reattach() == [request.id]
+                ended = await after.ended(request.id)
+        finally:
+            await second.aclose()
+            await store.close()
+
+        assert ended.outcome == "succeeded"
+        assert w.operations("lpar001") == ["geninstall -k -d /mnt/7300-03-01 update_all"]
+        # Nothing lost, nothing told twice: the two engines' phases add up to the transcript.
+        told = before.of(PhaseReached) + after.of(PhaseReached)
+        assert sorted(p.index for p in told) == list(range(1, TOTAL_PHASES + 1))
+        assert not set(keys(before.events)) & set(keys(after.events))
+        assert min(p.line for p in after.of(PhaseReached)) > run.lines_consumed
+        follows = w.received("lpar001", "tail")
+        assert follows[-1].startswith(f"tail -n +{run.lines_consumed + 1} -f ")
+        saved = [(e.offset, e.type) for e in await w.store.call(Store.run_events, run.id)]
+        assert len(saved) == len(set(saved))
+        snapshot = await w.engine().snapshot(run.id)
+        assert snapshot.phase_index == TOTAL_PHASES
+        assert snapshot.blackout_seconds == 21
+        assert snapshot.aftercare is not None
+
+
+async def _sent_but_never_started(w: World, tmp_path: Path) -> tuple[Request, Run]:
+    """A run saved as sent by an lkubot that died before the start left it."""
+    engine = w.engine()
+    request = await w.request(engine, "lpar001")
+    previews = request.previews
+    launched = await w.store.call(
+        Store.launch,
+        request.id,
+        Launch(user=REQUESTER, fingerprints={p.lpar: p.fingerprint for p in previews}),
+        w.policy(request.group),
+        previews[0].previewed_at,
+        {"lpar001": "/var/adm/ras/liveupdate/logs"},
+    )
+    [run] = launched.runs
+    return launched.request, run
+
+
+async def test_a_sent_start_whose_log_is_missing_makes_the_run_unknown_and_is_not_resent(
+    tmp_path: Path,
+) -> None:
+    async with world(tmp_path) as w:
+        request, run = await _sent_but_never_started(w, tmp_path)
+        sent = OperationSent(
+            request_id=request.id,
+            run_id=run.id,
+            lpar=run.lpar,
+            at=run.started_at,
+            command="geninstall -k -d /mnt/7300-03-01 update_all",
+            log_path=run.log_path,
+        )
+        await w.store.call(
+            Store.record_run_step, run.id, sent.type, sent.model_dump_json(), run.started_at
+        )
+        await w.store.call(
+            Store.save_run, advance_run(run, RunState.RUNNING, run.started_at), run.started_at
+        )
+
+        engine = w.engine()
+        async with Recorder().listening(engine) as recorder:
+            await engine.reattach()
+            unknown = await recorder.until(lambda e: isinstance(e, RunUnknown))
+            await engine.wait(request.id)
+
+        assert isinstance(unknown, RunUnknown)
+        assert f"there is no log at {run.log_path}" in unknown.message
+        assert "lkubot will not start it again" in unknown.message
+        assert w.operations("lpar001") == []
+        run = await w.store.call(Store.get_run, run.id)
+        assert run.state is RunState.UNKNOWN
+        assert (await w.store.call(Store.get_request, request.id)).state is RequestState.UNKNOWN
+        assert [lock.owner for lock in await w.store.call(Store.locks)] == [run.id]
+
+
+async def test_a_run_interrupted_during_prep_fails_without_sending_anything_again(
+    tmp_path: Path,
+) -> None:
+    async with world(tmp_path) as w:
+        request, run = await _sent_but_never_started(w, tmp_path)
+        for step in (
+            StageStarted(
+                request_id=request.id, run_id=run.id, lpar=run.lpar, at=run.started_at,
+                stage="prep", commands=("stopsrc -s pfcdaemon",),
+            ),
+            CommandStarted(
+                request_id=request.id, run_id=run.id, lpar=run.lpar, at=run.started_at,
+                stage="prep", index=1, command="stopsrc -s pfcdaemon",
+            ),
+        ):  # fmt: skip
+            await w.store.call(
+                Store.record_run_step, run.id, step.type, step.model_dump_json(), run.started_at
+            )
+
+        engine = w.engine()
+        async with Recorder().listening(engine) as recorder:
+            await engine.reattach()
+            ended = await recorder.ended(request.id)
+
+        assert ended.outcome == "failed"
+        [run_ended] = recorder.of(RunEnded)
+        assert run_ended.message is not None
+        assert "while `stopsrc -s pfcdaemon` was running" in run_ended.message
+        assert "it was not started" in run_ended.message
+        assert w.fleet.lpar("lpar001").commands[-1].command.startswith("geninstall -k -p")
+        assert w.operations("lpar001") == []
+        assert (await w.store.call(Store.get_request, request.id)).state is RequestState.FAILED
+        assert await w.store.call(Store.locks) == []
