@@ -5,6 +5,8 @@ input the app refuses once. Nothing is reloaded: every change arrives over the e
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -122,12 +124,17 @@ def _standin_bot(slack: SlackEmulator) -> AsyncApp:
     return app
 
 
-async def _open_page(browser: Browser, slack: SlackEmulator, query: str) -> Page:
-    """The page in a new tab, once it follows the emulator's changes."""
-    page = await browser.new_page(viewport={"width": 1400, "height": 900})
-    await page.goto(f"{slack.page_url}?{query}")
-    await expect(page.locator("#connection.live")).to_be_visible(timeout=WAIT_MS)
-    return page
+@asynccontextmanager
+async def _page_with(
+    bot: AsyncApp, slack: SlackEmulator, browser: Browser, query: str
+) -> AsyncIterator[Page]:
+    """The bot served in HTTP mode, and the page in a new tab once it follows the changes."""
+    async with served(bot) as events_url:
+        slack.events_url = events_url
+        page = await browser.new_page(viewport={"width": 1400, "height": 900})
+        await page.goto(f"{slack.page_url}?{query}")
+        await expect(page.locator("#connection.live")).to_be_visible(timeout=WAIT_MS)
+        yield page
 
 
 async def _act_as(page: Page, name: str) -> None:
@@ -146,9 +153,7 @@ def _label(name: str) -> str:
 async def test_a_request_is_typed_approved_and_rejected_in_the_browser(
     slack: SlackEmulator, browser: Browser, tmp_path: Path
 ) -> None:
-    async with served(_standin_bot(slack)) as events_url:
-        slack.events_url = events_url
-        page = await _open_page(browser, slack, "as=carol&channel=aix-team")
+    async with _page_with(_standin_bot(slack), slack, browser, "as=carol&channel=aix-team") as page:
         await expect(page.locator("#channel-title")).to_have_text("#aix-team")
         await page.evaluate("window.sameDocument = true")
 
@@ -309,9 +314,7 @@ def _menus_bot(slack: SlackEmulator) -> AsyncApp:
 async def test_selects_menus_messages_replies_and_files_in_the_browser(
     slack: SlackEmulator, browser: Browser, tmp_path: Path
 ) -> None:
-    async with served(_menus_bot(slack)) as events_url:
-        slack.events_url = events_url
-        page = await _open_page(browser, slack, "as=dana")
+    async with _page_with(_menus_bot(slack), slack, browser, "as=dana") as page:
         await expect(page.locator("#user-switcher")).to_have_value("U0ADMIN01")
         composer = page.locator("#composer-input")
 
