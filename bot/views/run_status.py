@@ -150,7 +150,8 @@ def _progress(snapshot: RunSnapshot) -> str:
     n, total = snapshot.phase_index or 0, snapshot.total_phases
     filled = round(BAR_WIDTH * n / total) if total else 0
     bar = "█" * filled + "░" * (BAR_WIDTH - filled)
-    lines = [f"`{bar}` phase {n} of {total}"]
+    where = f"phase {n} of {total}" if n else "the live update has not started yet"
+    lines = [f"`{bar}` {where}"]
     current = milestone_of(snapshot.phase_index)
     for milestone in MILESTONES:
         if current is None or milestone.number > current.number:

@@ -231,9 +231,15 @@ def aftercare(*, diff: str | None = None, genld: str = "", raised: bool = True) 
     )
 
 
-def progress_of(event: LogEvent, at: datetime) -> Progress | None:
-    """The engine's progress event for one event of the log reader."""
-    common: dict[str, Any] = {"request_id": "LU-17", "run_id": RUN_ID, "lpar": "lpar01", "at": at}
+def progress_of(event: LogEvent, at: datetime, of: Run | None = None) -> Progress | None:
+    """The engine's progress event for one event of the log reader, in the run `of`."""
+    of = of or run()
+    common: dict[str, Any] = {
+        "request_id": of.request_id,
+        "run_id": of.id,
+        "lpar": of.lpar,
+        "at": at,
+    }
     match event:
         case PhaseStarted():
             return PhaseReached(
