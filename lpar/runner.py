@@ -190,8 +190,12 @@ class RunDriver:
                 return await self._cancelled_before_start()
             if not await self._send():
                 return self.run
-        elif not self.log.ended and not await self._probe():
-            return self.run
+        else:
+            if self.run.state is RunState.STARTING:
+                # Stopped between noting the start and saving the run as running.
+                await self._save(RunState.RUNNING)
+            if not self.log.ended and not await self._probe():
+                return self.run
         if not self.log.ended and not await self._follow():
             return self.run
         return await self._after_exit()

@@ -170,7 +170,9 @@ def build_snapshot(
     llu = (
         ended.llu if ended and ended.llu else (log.llu_report() if kind is UpdateKind.LLU else None)
     )
-    message = ended.message if ended else (journal.unknown.message if journal.unknown else None)
+    message = ended.message if ended else None
+    if message is None and journal.unknown is not None and run.state is RunState.UNKNOWN:
+        message = journal.unknown.message
     current = summary.current_phase if summary else None
     return RunSnapshot(
         run=run,
@@ -191,7 +193,7 @@ def build_snapshot(
         modified_files=summary.modified_files if summary else (),
         exit_code=log.exit_code,
         outcome=ended.outcome if ended else None,
-        message=message or run.last_error,
+        message=message,
         aftercare=journal.aftercare,
         llu=llu,
         cleanup=ended.cleanup if ended else None,

@@ -3,6 +3,7 @@ real 11-minute transcript, replayed at high speed, must come out as AIX's own cl
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from liveupdate.phases import TOTAL_PHASES
@@ -15,6 +16,7 @@ from lpar.progress import (
     LinkLost,
     LinkRestored,
     OperationSent,
+    OperationStarted,
     PhaseReached,
     PointOfNoReturn,
     Progress,
@@ -22,8 +24,9 @@ from lpar.progress import (
     RunUnknown,
     StageFinished,
 )
-from sim.aix.faults import ConnectionDrop, PhaseFailure
+from sim.aix.faults import ConnectionDrop, Hang, PhaseFailure
 from storage.store import Store
+from tests.lpar.conftest import WAIT
 from tests.lpar.harness import QUICK, Recorder, keys, world
 
 PREP = ["stopsrc -s pfcdaemon", "rmdev -l ipsec_v4"]
@@ -213,3 +216,29 @@ async def test_the_slack_layer_may_save_the_run_while_the_engine_follows_it(
         assert ended.outcome == "succeeded"
         run = await w.store.call(Store.get_run, first.run_id)
         assert run.status_ts == "1700000000.000100"
+
+
+async def test_an_operation_gone_without_its_exit_line_leaves_the_run_unknown(
+    tmp_path: Path,
+) -> None:
+    async with world(tmp_path) as w:
+        lpar = w.fleet.lpar("lpar001")
+        lpar.state.faults.hang = Hang(phase="alt_disk_copy")
+        engine = w.engine(QUICK.model_copy(update={"liveness_after": 0.1}))
+        request = await w.request(engine, "lpar001")
+        async with Recorder().listening(engine) as recorder:
+            await w.launch(engine, request)
+            started = await recorder.until(lambda e: isinstance(e, OperationStarted))
+            await recorder.until(lambda e: isinstance(e, PhaseReached) and e.index == 9)
+            # As if the LPAR lost the process (a crash, kill -9): no exit line is written.
+            assert isinstance(started, OperationStarted)
+            await lpar.processes[started.pid].kill_for_shutdown()
+            unknown = await recorder.until(lambda e: isinstance(e, RunUnknown))
+            async with asyncio.timeout(WAIT):
+                await engine.wait(request.id)
+
+        assert isinstance(unknown, RunUnknown)
+        assert unknown.message.startswith(f"The operation (process {started.pid}) no longer runs")
+        assert w.received("lpar001", "ps -p")
+        assert (await w.store.call(Store.get_request, request.id)).state is RequestState.UNKNOWN
+        assert recorder.of(RunEnded) == []
