@@ -35,6 +35,7 @@ async def test_a_slow_subscriber_gets_a_gap_then_the_events_from_then_on() -> No
 async def test_a_subscriber_waits_for_the_next_event_and_leaves_cleanly() -> None:
     bus = ProgressBus(limit=10)
     async with bus.subscribe() as events:
+
         async def next_event() -> Progress:
             return await anext(events)
 
