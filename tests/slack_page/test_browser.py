@@ -109,6 +109,10 @@ def _standin_bot(slack: SlackEmulator) -> AsyncApp:
         await ack()
         await client.views_open(trigger_id=body["trigger_id"], view=REASON_MODAL)
 
+    @app.view_closed("reject_reason")
+    async def closed(ack: AsyncAck) -> None:
+        await ack()
+
     @app.view("reject_reason")
     async def reason(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         given = body["view"]["state"]["values"]["reason"]["text"]["value"] or ""
@@ -227,6 +231,12 @@ async def _reject(page: Page, slack: SlackEmulator) -> None:
     await fresh.locator("button", has_text="Reject").click()
     modal = page.locator("#modal-dialog")
     await expect(modal.locator("#modal-title")).to_have_text("Reject LU-1", timeout=WAIT_MS)
+    await modal.locator("#modal-close").click()
+    await expect(modal).to_be_hidden(timeout=WAIT_MS)
+    assert slack.deliveries[-1].interaction.type == "view_closed"
+
+    await fresh.locator("button", has_text="Reject").click()
+    await expect(modal.locator("#modal-close")).to_have_text("Cancel", timeout=WAIT_MS)
     await modal.locator("input[name='reason/text']").fill("no")
     await modal.locator("#modal-submit").click()
     await expect(modal.locator(".sk-input-error")).to_have_text(

@@ -84,6 +84,7 @@ async function latest(part, read) {
 
 function connect() {
   if (state.events) state.events.close();
+  setLive(false);  // until the new stream's hello
   const events = new EventSource(asUser(`${API}/events`));
   events.addEventListener("hello", () => {
     setLive(true);
