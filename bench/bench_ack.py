@@ -1,8 +1,9 @@
 """Ack latency under load: how long Slack waits for lkubot's ack of a slash command or click
 while many runs stream their progress.
 
-Setup, all on 127.0.0.1: `RUNS` simulated LPARs (test group, one approval), the Slack
-emulator, and lkubot over HTTP exactly as `lkubot run --http` serves it. Every LPAR is
+Setup, all on 127.0.0.1: `RUNS` simulated LPARs (test group, one approval) in their own
+process (`lkubot sim`, as a real fleet is other machines), the Slack emulator, and lkubot over
+HTTP exactly as `lkubot run --http` serves it. Every LPAR is
 previewed, approved and launched through Slack; while the `RUNS` live updates stream their
 phases (each status message edited, each log line parsed and saved), `ROUNDS` rounds of
 `IN_FLIGHT` concurrent slash commands, signed like Slack's, are sent (`list`, `status LU-N`,
@@ -17,10 +18,13 @@ Slack gives up after 3 s; lkubot's target is p99 under 50 ms.
 from __future__ import annotations
 
 import asyncio
+import signal
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from aiohttp import web
@@ -29,7 +33,6 @@ from bot.service import Bot, BotConfig
 from bot.slack_client import build_slack_client
 from lpar.inventory import load_inventory
 from lpar.options import EngineOptions
-from sim.aix import Fleet
 from sim.slack import EmulatorConfig, Message, SlackEmulator
 
 RUNS = 50
@@ -46,10 +49,10 @@ async def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         async with (
-            Fleet.start(RUNS, out_dir=root / "fleet", speed=LPAR_SPEED) as fleet,
+            simulated_fleet(root / "fleet") as inventory_path,
             SlackEmulator.start(EmulatorConfig(speed=60)) as slack,
         ):
-            inventory = load_inventory(fleet.inventory_path)
+            inventory = load_inventory(inventory_path)
             # The bench measures lkubot, not a policy: every LPAR in the one-approval group.
             lpars = {
                 n: lp.model_copy(update={"group": "test"}) for n, lp in inventory.lpars.items()
@@ -70,9 +73,32 @@ async def main() -> int:
                 host, port = runner.addresses[0][:2]
                 slack.events_url = f"http://{host}:{port}/slack/events"
                 try:
-                    return await measure(slack, bot, fleet.names)
+                    return await measure(slack, bot, sorted(inventory.lpars))
                 finally:
                     await runner.cleanup()
+
+
+@asynccontextmanager
+async def simulated_fleet(out_dir: Path) -> AsyncIterator[Path]:
+    """`lkubot sim` in its own process; yields the inventory it wrote once it is ready."""
+    lkubot = str(Path(sys.executable).parent / "lkubot")
+    process = await asyncio.create_subprocess_exec(
+        *[lkubot, "sim", "--count", str(RUNS), "--speed", str(LPAR_SPEED)],
+        *["--inventory-out", str(out_dir), "--approvers", "U0ALICE01"],
+        stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        async with asyncio.timeout(SETUP_WITHIN):
+            while b"ready" not in (line := await process.stdout.readline()):
+                if not line:
+                    raise RuntimeError((await process.stderr.read()).decode())
+        yield out_dir / "lpars.yml"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), timeout=30)
 
 
 async def measure(slack: SlackEmulator, bot: Bot, names: list[str]) -> int:
