@@ -266,7 +266,7 @@ def _cleanup(snapshot: RunSnapshot, command: str) -> ActionsBlock:
         block_id=actions.CLEANUP_ACTIONS_BLOCK,
         elements=[
             ButtonElement(
-                text=clip(f"Run {command}", 75),
+                text=clip(f"Clean up: {command}", 75),
                 action_id=actions.CLEANUP,
                 value=run.id,
                 confirm=ConfirmObject(

@@ -164,4 +164,4 @@ def test_an_llu_lists_each_process_and_offers_the_cleanup() -> None:
     assert ":alarm_clock: pid 4784408: timed out" in text
     assert "Blackout" not in text
     (cleanup,) = elements(summary.message)
-    assert cleanup["text"]["text"] == "Run cllvupdate -u"
+    assert cleanup["text"]["text"] == "Clean up: cllvupdate -u"
