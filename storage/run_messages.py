@@ -34,44 +34,31 @@ def run_messages(store: Store, run_id: str) -> RunMessages | None:
 
 def record_status_message(store: Store, run_id: str, channel: str, ts: str) -> RunMessages:
     """Remember the run's status message (once: a second one would be a posting bug)."""
-    with write_transaction(store.db):
-        _require_run(store, run_id)
-        known = run_messages(store, run_id)
-        if known is not None and known.status_ts is not None and known.status_ts != ts:
-            raise StorageError(
-                f"Run {run_id} already has its status message at {known.status_ts}; "
-                f"{ts} would be a second one."
-            )
-        store.db.table("run_messages").upsert(
-            {"run_id": run_id, "channel": channel, "status_ts": ts}, pk="run_id"
-        )
-    return RunMessages(
-        run_id=run_id,
-        channel=channel,
-        status_ts=ts,
-        summary_ts=known.summary_ts if known else None,
-    )
+    return _record(store, run_id, channel, "status_ts", ts, what="its status message")
 
 
 def record_summary_message(store: Store, run_id: str, channel: str, ts: str) -> RunMessages:
     """Remember that the run's final summary was posted."""
+    return _record(store, run_id, channel, "summary_ts", ts, what="its summary")
+
+
+def _record(
+    store: Store, run_id: str, channel: str, column: str, ts: str, *, what: str
+) -> RunMessages:
     with write_transaction(store.db):
         _require_run(store, run_id)
         known = run_messages(store, run_id)
-        if known is not None and known.summary_ts is not None and known.summary_ts != ts:
+        earlier = getattr(known, column) if known is not None else None
+        if earlier is not None and earlier != ts:
             raise StorageError(
-                f"Run {run_id} already has its summary at {known.summary_ts}; {ts} would be "
-                "a second one."
+                f"Run {run_id} already has {what} at {earlier}; {ts} would be a second one."
             )
         store.db.table("run_messages").upsert(
-            {"run_id": run_id, "channel": channel, "summary_ts": ts}, pk="run_id"
+            {"run_id": run_id, "channel": channel, column: ts}, pk="run_id"
         )
-    return RunMessages(
-        run_id=run_id,
-        channel=channel,
-        status_ts=known.status_ts if known else None,
-        summary_ts=ts,
-    )
+        recorded = run_messages(store, run_id)
+    assert recorded is not None
+    return recorded
 
 
 def _require_run(store: Store, run_id: str) -> None:

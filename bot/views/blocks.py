@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -44,6 +45,19 @@ def fields(pairs: Sequence[tuple[str, str]]) -> SectionBlock:
 
 def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_CONTEXT_TEXT))])
+
+
+def confirmation(
+    title: str, text: str, yes: str, no: str, style: str | None = None
+) -> ConfirmObject:
+    """Slack's confirm dialog on a button: `text` is mrkdwn, everything is cut to its limit."""
+    return ConfirmObject(
+        title=clip(title, 100),
+        text=MarkdownTextObject(text=clip(text, 300)),
+        confirm=clip(yes, 30),
+        deny=clip(no, 30),
+        style=style,
+    )
 
 
 def divider() -> DividerBlock:

@@ -31,6 +31,7 @@ from bot.views import actions
 from bot.views.actions import CheckRef
 from bot.views.blocks import (
     MAX_SECTION_TEXT,
+    confirmation,
     context,
     divider,
     fields,
@@ -171,20 +172,20 @@ def _state_sentence(
     request: Request, policy: GroupPolicy, now: datetime, counted: tuple[Vote, ...]
 ) -> str:
     state = request.state
-    if state is RequestState.PENDING and now >= request.expires_at:
+    if state.open_for_votes and now >= request.expires_at:
+        why = (
+            "the quorum was not reached in time"
+            if state is RequestState.PENDING
+            else "the approvals are too old"
+        )
         return (
-            f"*Expired* at {slack_date(request.expires_at)}: the quorum was not reached in time. "
+            f"*Expired* at {slack_date(request.expires_at)}: {why}. "
             "Preview again to open a new request."
         )
     if state is RequestState.PENDING:
         return (
             f"*{len(counted)} of {policy.approvals_required}* approvals. Open for votes until "
             f"{slack_date(request.expires_at)}."
-        )
-    if state is RequestState.APPROVED and now >= request.expires_at:
-        return (
-            f"*Expired* at {slack_date(request.expires_at)}: the approvals are too old. "
-            "Preview again to open a new request."
         )
     if state is RequestState.APPROVED:
         return (
@@ -280,14 +281,9 @@ def _launch_confirmation(request: Request) -> ConfirmObject:
             f"Start the live library update on {where} now? Running processes move to the "
             "new libraries without a restart."
         )
-    return ConfirmObject(
-        title=clip(
-            f"Launch {request.id} on {lpars[0] if len(lpars) == 1 else request.target}?", 100
-        ),
-        text=MarkdownTextObject(text=clip(escape(what), 300)),
-        confirm="Launch",
-        deny="Not now",
-        style="primary",
+    target = lpars[0] if len(lpars) == 1 else request.target
+    return confirmation(
+        f"Launch {request.id} on {target}?", escape(what), "Launch", "Not now", "primary"
     )
 
 

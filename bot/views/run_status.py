@@ -18,12 +18,10 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ConfirmObject,
-    MarkdownTextObject,
 )
 
 from bot.views import actions
-from bot.views.blocks import MAX_SECTION_TEXT, context, section
+from bot.views.blocks import MAX_SECTION_TEXT, confirmation, context, section
 from bot.views.message import SlackMessage
 from bot.views.text import (
     clip,
@@ -254,17 +252,12 @@ def _cancel_button(snapshot: RunSnapshot) -> ButtonElement:
         action_id=actions.CANCEL_RUN,
         value=run.id,
         style="danger",
-        confirm=ConfirmObject(
-            title=clip(f"Stop the update on {run.lpar}?", 100),
-            text=MarkdownTextObject(
-                text=clip(
-                    f"lkubot stops {run.id} on {escape(run.lpar)} (kill -TERM){cleanup}. "
-                    "Nothing is installed; preview again to retry.",
-                    300,
-                )
-            ),
-            confirm="Stop it",
-            deny="Keep running",
-            style="danger",
+        confirm=confirmation(
+            f"Stop the update on {run.lpar}?",
+            f"lkubot stops {run.id} on {escape(run.lpar)} (kill -TERM){cleanup}. "
+            "Nothing is installed; preview again to retry.",
+            "Stop it",
+            "Keep running",
+            "danger",
         ),
     )

@@ -17,12 +17,10 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ConfirmObject,
-    MarkdownTextObject,
 )
 
 from bot.views import actions
-from bot.views.blocks import MAX_SECTION_TEXT, context, fields, section
+from bot.views.blocks import MAX_SECTION_TEXT, confirmation, context, fields, section
 from bot.views.message import SlackMessage
 from bot.views.remedies import remedy
 from bot.views.run_status import KIND_TITLES, OUTCOME_TITLES, command_line
@@ -269,17 +267,12 @@ def _cleanup(snapshot: RunSnapshot, command: str) -> ActionsBlock:
                 text=clip(f"Clean up: {command}", 75),
                 action_id=actions.CLEANUP,
                 value=run.id,
-                confirm=ConfirmObject(
-                    title=clip(f"Clean up on {run.lpar}?", 100),
-                    text=MarkdownTextObject(
-                        text=clip(
-                            f"lkubot runs {inline_code(command)} on {escape(run.lpar)} to clean "
-                            "up after this run. Admins only.",
-                            300,
-                        )
-                    ),
-                    confirm="Clean up",
-                    deny="Not now",
+                confirm=confirmation(
+                    f"Clean up on {run.lpar}?",
+                    f"lkubot runs {inline_code(command)} on {escape(run.lpar)} to clean up "
+                    "after this run. Admins only.",
+                    "Clean up",
+                    "Not now",
                 ),
             )
         ],

@@ -59,6 +59,20 @@ def pending(lpar: str = "lpar01", *, failed: bool = False) -> Request:
     )
 
 
+def group_request(names: list[str], failing: tuple[str, ...] = ()) -> Request:
+    previews = tuple(preview(name, failed=name in failing) for name in names)
+    return open_request(
+        request_id="LU-18",
+        kind=UpdateKind.LKU,
+        target="group:prod",
+        group="prod",
+        requester=REQUESTER,
+        previews=previews,
+        policy=prod_policy(),
+        now=NOW,
+    )
+
+
 def approved() -> Request:
     one = apply(pending(), Approve(user=ALICE, comment="backup checked"), prod_policy(), NOW)
     return apply(one, Approve(user=BOB), prod_policy(), NOW + timedelta(minutes=2))
@@ -252,17 +266,7 @@ def test_the_same_request_at_the_same_moment_gives_the_same_card() -> None:
 
 def test_a_big_group_gets_one_line_per_lpar_worst_first_within_slacks_limits() -> None:
     names = [f"lpar{n:03d}" for n in range(1, 301)]
-    previews = tuple(preview(name, failed=name in ("lpar150", "lpar299")) for name in names)
-    request = open_request(
-        request_id="LU-18",
-        kind=UpdateKind.LKU,
-        target="group:prod",
-        group="prod",
-        requester=REQUESTER,
-        previews=previews,
-        policy=prod_policy(),
-        now=NOW,
-    )
+    request = group_request(names, failing=("lpar150", "lpar299"))
     card = render_request_card(request, PROD, NOW)
     text = valid(card)["text"]
     assert len(card.blocks) <= 50
@@ -278,17 +282,7 @@ def test_a_big_group_gets_one_line_per_lpar_worst_first_within_slacks_limits() -
 
 
 def test_a_group_too_big_for_one_message_ends_its_list_saying_how_many_more() -> None:
-    previews = tuple(preview(f"lpar{n:04d}") for n in range(1, 1501))
-    request = open_request(
-        request_id="LU-19",
-        kind=UpdateKind.LKU,
-        target="group:prod",
-        group="prod",
-        requester=REQUESTER,
-        previews=previews,
-        policy=prod_policy(),
-        now=NOW,
-    )
+    request = group_request([f"lpar{n:04d}" for n in range(1, 1501)])
     card = render_request_card(request, PROD, NOW)
     text = valid(card)["text"]
     assert len(card.blocks) == 50
