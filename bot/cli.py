@@ -29,3 +29,6 @@ main.add_command(inventory_command)
 from bot.cli_run import run_command  # noqa: E402
 
 main.add_command(run_command)
+from bot.cli_demo import demo_command  # noqa: E402
+
+main.add_command(demo_command)
