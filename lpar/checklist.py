@@ -166,28 +166,18 @@ def check_lvupdate_data(reading: Reading) -> CheckItem:
         return _item("lvupdate_data", title, CheckStatus.FAIL, reading.failure(), reading)
     findings = check_lvupdate_text(reading.stdout)
     listed = "\n".join(_finding_line(f) for f in findings)
-    errors = [f for f in findings if f.severity == "error"]
-    warnings = [f for f in findings if f.severity == "warning"]
-    if errors:
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return _item(
-            "lvupdate_data",
-            title,
-            CheckStatus.FAIL,
-            _finding_line(errors[0]) + more,
-            reading,
-            extra=listed,
-        )
-    if warnings:
-        more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
-        return _item(
-            "lvupdate_data",
-            title,
-            CheckStatus.WARN,
-            _finding_line(warnings[0]) + more,
-            reading,
-            extra=listed,
-        )
+    for severity, status in (("error", CheckStatus.FAIL), ("warning", CheckStatus.WARN)):
+        found = [f for f in findings if f.severity == severity]
+        if found:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            return _item(
+                "lvupdate_data",
+                title,
+                status,
+                _finding_line(found[0]) + more,
+                reading,
+                extra=listed,
+            )
     notes = f"; {len(findings)} note(s)" if findings else ""
     return _item(
         "lvupdate_data", title, CheckStatus.PASS, f"no problems found{notes}", reading, extra=listed

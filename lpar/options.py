@@ -8,13 +8,18 @@ from lpar.follow import Backoff
 from lpar.remote import LLU_MAX_TIMEOUT
 from lpar.ssh import SshOptions
 
+PREVIEW_CHANNELS = 4096
+"""Commands in flight across all LPARs. A preview holds a channel for minutes per LPAR
+(`geninstall -k -p`), so a limit near the fleet's size would preview a big group in rounds;
+each connection stays bounded by `SshOptions.channels_per_lpar`."""
+
 
 class EngineOptions(BaseModel):
     """Time limits and paces of the run engine (seconds of lkubot's clock)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    ssh: SshOptions = Field(default_factory=SshOptions)
+    ssh: SshOptions = Field(default_factory=lambda: SshOptions(max_commands=PREVIEW_CHANNELS))
     """Used when the engine opens its own connections."""
     read_time_limit: float = Field(default=120.0, gt=0)
     """Each state read: oslevel, lparstat, hmcauth, cat, lspv, emgr, raso, genld."""

@@ -32,7 +32,7 @@ from lpar.checklist import (
     check_pre_command,
 )
 from lpar.inventory import Lpar
-from lpar.ssh import Connections, SshError
+from lpar.ssh import CommandResult, Connections, SshError
 
 
 class PreviewLimits(BaseModel):
@@ -45,20 +45,26 @@ class PreviewLimits(BaseModel):
     total: float = Field(default=2100.0, gt=0)
 
 
-async def read(
-    ssh: Connections, lpar: Lpar, command: remote.RemoteCommand, time_limit: float
-) -> Reading:
-    """Run one command and keep whatever it gave, an SSH failure included."""
-    try:
-        result = await ssh.run(lpar, command, time_limit=time_limit)
-    except SshError as exc:
-        return Reading(command=command.line, error=str(exc))
+def reading_of(command: remote.RemoteCommand, result: CommandResult | SshError) -> Reading:
+    """What a command gave, an SSH failure included, as the checklist reads it."""
+    if isinstance(result, SshError):
+        return Reading(command=command.line, error=str(result))
     return Reading(
         command=command.line,
         exit_status=result.exit_status,
         stdout=result.stdout,
         stderr=result.stderr,
     )
+
+
+async def read(
+    ssh: Connections, lpar: Lpar, command: remote.RemoteCommand, time_limit: float
+) -> Reading:
+    """Run one command and keep whatever it gave, an SSH failure included."""
+    try:
+        return reading_of(command, await ssh.run(lpar, command, time_limit=time_limit))
+    except SshError as exc:
+        return reading_of(command, exc)
 
 
 async def _pre_commands(ssh: Connections, lpar: Lpar, time_limit: float) -> list[Reading]:
@@ -145,11 +151,12 @@ async def preview_lpar(
             "lvupdate_data": remote.read_file(lpar.lvupdate_data),
             "lspv": remote.lspv(),
         }
+    # AIX's preview takes longest: sent first, the reads are done while it runs.
     parts: dict[str, Awaitable[Reading | list[Reading]]] = {
-        name: read(ssh, lpar, command, limits.read) for name, command in commands.items()
+        "preview": read(ssh, lpar, preview_command, limits.preview),
+        "pre": _pre_commands(ssh, lpar, limits.read),
     }
-    parts["preview"] = read(ssh, lpar, preview_command, limits.preview)
-    parts["pre"] = _pre_commands(ssh, lpar, limits.read)
+    parts |= {name: read(ssh, lpar, command, limits.read) for name, command in commands.items()}
     answers = await _bounded(parts, limits.total)
 
     def reading(name: str) -> Reading:

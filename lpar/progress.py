@@ -274,7 +274,7 @@ class Gap(BaseModel):
     missed: int
 
 
-StepEvent = Annotated[
+_Steps = (
     StageStarted
     | CommandStarted
     | CommandFinished
@@ -286,9 +286,9 @@ StepEvent = Annotated[
     | RunUnknown
     | CancelRequested
     | AftercareRecorded
-    | RunEnded,
-    Field(discriminator="type"),
-]
+    | RunEnded
+)
+StepEvent = Annotated[_Steps, Field(discriminator="type")]
 """The events the engine saves in a run's journal."""
 
 LogProgress = (
@@ -304,30 +304,7 @@ LogProgress = (
 """The events read from an operation's log."""
 
 Progress = Annotated[
-    StageStarted
-    | CommandStarted
-    | CommandFinished
-    | StageFinished
-    | StateCaptured
-    | OperationSent
-    | LinkLost
-    | LinkRestored
-    | RunUnknown
-    | CancelRequested
-    | AftercareRecorded
-    | RunEnded
-    | OperationStarted
-    | PhaseReached
-    | PointOfNoReturn
-    | BlackoutStarted
-    | BlackoutEnded
-    | AixError
-    | LluProcessReported
-    | OperationExited
-    | WaveStarted
-    | RolloutEnded
-    | Gap,
-    Field(discriminator="type"),
+    _Steps | LogProgress | WaveStarted | RolloutEnded | Gap, Field(discriminator="type")
 ]
 """Everything a subscriber receives."""
 

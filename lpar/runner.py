@@ -36,6 +36,7 @@ from lpar.inventory import Lpar
 from lpar.journal import Journal, step_key
 from lpar.oplog import OperationLog, RunIds, llu_progress, progress_of, to_run_event
 from lpar.options import EngineOptions
+from lpar.preview import reading_of
 from lpar.progress import (
     AftercareRecorded,
     CancelRequested,
@@ -298,15 +299,11 @@ class RunDriver:
 
     async def _read(self, command: remote.RemoteCommand) -> Reading:
         try:
-            result = await self._run_unsent_again(command, self.options.read_time_limit)
+            return reading_of(
+                command, await self._run_unsent_again(command, self.options.read_time_limit)
+            )
         except SshError as exc:
-            return Reading(command=command.line, error=str(exc))
-        return Reading(
-            command=command.line,
-            exit_status=result.exit_status,
-            stdout=result.stdout,
-            stderr=result.stderr,
-        )
+            return reading_of(command, exc)
 
     async def _prep(self) -> bool:
         failed = await self._stage("prep", self.lpar.stages.prep)
