@@ -54,6 +54,15 @@ def lpar_bound(aix_seconds: float, speed: float) -> float:
 
 async def play_story(world: DemoWorld, transcript: Transcript) -> None:
     """Play the story to its end, or raise StoryError at the first step that fails."""
+    summary = await play_run(world, transcript)
+    try:
+        await _Story(world, transcript).preview_llu(summary)
+    except StepTimeout as timeout:
+        raise _failed(timeout) from None
+
+
+async def play_run(world: DemoWorld, transcript: Transcript) -> Message:
+    """Steps 1 to 5: from carol's preview to the run's final summary, which is returned."""
     story = _Story(world, transcript)
     try:
         card = await story.preview()
@@ -61,10 +70,13 @@ async def play_story(world: DemoWorld, transcript: Transcript) -> None:
         for approver in APPROVERS:
             await story.approve(card, approver)
         await story.launch(card)
-        summary = await story.follow_run(card)
-        await story.preview_llu(summary)
+        return await story.follow_run(card)
     except StepTimeout as timeout:
-        raise StoryError(f"{timeout}; the transcript above shows what Slack showed") from None
+        raise _failed(timeout) from None
+
+
+def _failed(timeout: StepTimeout) -> StoryError:
+    return StoryError(f"{timeout}; the transcript above shows what Slack showed")
 
 
 class _Story:
