@@ -150,7 +150,7 @@ async def demo_world(
             )
         except OSError as error:
             raise DemoError(
-                f"cannot serve the page on {HOST}:{port} ({error.strerror}): pick another "
+                f"cannot serve the page on {HOST}:{port} ({error.strerror or error}): pick another "
                 "--port, or leave it out to use any free one"
             ) from None
         db = directory / "lkubot.db"

@@ -19,25 +19,17 @@ import re
 from typing import Any
 
 from sim.slack.web.emoji import EMOJI
-from sim.slack.web.mrkdwn import Names
+from sim.slack.web.mrkdwn import _EMOJI, _STYLES, _TOKEN, Names, _decode
 
 Json = dict[str, Any]
 
 FIELD_WIDTH = 44
 """Characters of the left field before the right one starts, like Slack's two columns."""
 
-_TOKEN = re.compile(r"<([^<>\n]+)>")
+# The page's own patterns for mentions, emoji, entities and styles, so the page and the text
+# cannot read one message two ways; code spans and blocks are split off first, as there.
 _CODE = re.compile(r"(```[\s\S]*?```|`[^`\n]+`)")
-_EMOJI = re.compile(r":([a-z0-9_+'-]+):")
-_ENTITY = re.compile(r"&(amp|lt|gt);")
-_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
-# Slack styles a run only when its markers sit at word boundaries with no space just inside
-# them, so `update_all` and `2*3*4` keep their characters.
-_MARKERS = [
-    re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"),
-    re.compile(r"(?<!\w)_(?=[^\s_])(.+?)(?<=[^\s_])_(?!\w)"),
-    re.compile(r"(?<![\w~])~(?=[^\s~])(.+?)(?<=[^\s~])~(?![\w~])"),
-]
+_MARKERS = [pattern for pattern, _ in _STYLES]
 
 
 def plain_mrkdwn(text: str, names: Names) -> str:
@@ -163,7 +155,3 @@ def _token(body: str, names: Names) -> str:
 
 def _emoji(text: str) -> str:
     return _EMOJI.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
-
-
-def _decode(text: str) -> str:
-    return _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)

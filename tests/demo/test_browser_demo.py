@@ -6,13 +6,10 @@ to install it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot.demo import STORY_LPAR, demo_world
-from sim.slack.web.chromium import ChromiumMissing, launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -28,19 +25,6 @@ PEOPLE = {
     "alice": "alice (Alice Approver)",
     "bob": "bob (Bob Approver)",
 }
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        try:
-            chromium = await launch_chromium(playwright)
-        except ChromiumMissing as missing:
-            pytest.fail(str(missing), pytrace=False)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def _act_as(page: Page, name: str) -> None:

@@ -28,9 +28,19 @@ WITHIN = 30.0
 UNCLEAN = ("Traceback", "Task was destroyed", "Unclosed", "Exception ignored", "never awaited")
 
 
-def _env() -> dict[str, str]:
-    """The runner's environment without Slack or lkubot settings: the demo needs none."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LKUBOT_"))}
+async def _demo(*args: str) -> asyncio.subprocess.Process:
+    """`lkubot demo ARGS`, in the runner's environment without Slack or lkubot settings (the
+    demo needs none), its output piped."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LKUBOT_"))}
+    return await asyncio.create_subprocess_exec(
+        LKUBOT,
+        "demo",
+        *args,
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 def _free_port() -> int:
@@ -41,19 +51,7 @@ def _free_port() -> int:
 
 async def test_scripted_plays_the_whole_story_and_verifies_the_audit_trail(tmp_path) -> None:
     kept = tmp_path / "demo"
-    process = await asyncio.create_subprocess_exec(
-        LKUBOT,
-        "demo",
-        "--scripted",
-        "--speed",
-        "100",
-        "--keep",
-        str(kept),
-        env=_env(),
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await _demo("--scripted", "--speed", "100", "--keep", str(kept))
     try:
         out, err = await asyncio.wait_for(process.communicate(), timeout=SCRIPTED_WITHIN)
     finally:
@@ -110,16 +108,7 @@ async def test_scripted_plays_the_whole_story_and_verifies_the_audit_trail(tmp_p
 
 async def test_the_page_is_served_on_127_0_0_1_until_ctrl_c_stops_everything(tmp_path) -> None:
     port = _free_port()
-    process = await asyncio.create_subprocess_exec(
-        LKUBOT,
-        "demo",
-        "--port",
-        str(port),
-        env=_env(),
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await _demo("--port", str(port))
     try:
         assert process.stdout is not None
         welcome = await asyncio.wait_for(_until(process.stdout, "Ctrl-C stops"), WITHIN)
