@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint types unit chromium demo bench clean
+.PHONY: test lint types unit system-deps demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,15 +22,19 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) chromium
+unit: $(STAMP) system-deps
 	$(BIN)/pytest
 
-## chromium: Debian's browser for the browser tests (pytest -m browser), installed through apt
-## when missing and run as root; otherwise those tests fail saying how to install it
-chromium:
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
-		echo "Installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+## system-deps: Debian's chromium (the browser tests, pytest -m browser) and the OpenSSH client
+## (the simulator's interop test), installed through apt when missing and run as root;
+## otherwise those tests fail saying what to install
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v ssh >/dev/null || missing="$$missing openssh-client"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's$$missing for the tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
 ## demo: the whole workflow offline, in a browser
