@@ -24,6 +24,9 @@ from sqlite_utils import Database
 
 GENESIS = "0" * 64
 
+SYSTEM_ACTOR = "lkubot"
+"""The audit actor for what lkubot itself observed."""
+
 
 class AuditRow(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

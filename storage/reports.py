@@ -15,7 +15,8 @@ from liveupdate.checks import UpdateKind
 from liveupdate.requests import Override, Request, RequestState, Vote
 from liveupdate.runs import Run, RunEvent
 from storage.audit import AuditRow, to_text
-from storage.store import Store, run_from_row
+from storage.rows import run_from_row
+from storage.store import Store
 
 
 class HistoryEntry(BaseModel):
