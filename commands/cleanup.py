@@ -1,4 +1,5 @@
-"""[Clean up] under a failed live library update: `cllvupdate -u` on the LPAR, for admins."""
+"""[Clean up] under a failed run, for admins: `clvupdate` on the LPAR after a live kernel
+update, `cllvupdate -u` after a live library update (the engine picks by the update's kind)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ implements it on top of `storage.store.AsyncStore`:
     store = await AsyncStore.open(settings.db)
     engine = Engine(inventory, StoredRunRecords(store))
 
-Every method is one transaction in storage; their meaning is documented on `storage.Store`.
+Every method is one transaction in storage; their meaning is documented on `storage.store.Store`.
 """
 
 from __future__ import annotations

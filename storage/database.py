@@ -2,7 +2,7 @@
 refused when a newer lkubot wrote it.
 
 Threading: a `Database` (one sqlite3 connection) belongs to the thread that opened it. The bot
-uses `storage.service.AsyncStore`, which keeps one store on one dedicated thread; the CLI and
+uses `storage.store.AsyncStore`, which keeps one store on one dedicated thread; the CLI and
 tests use a `Store` directly. Several processes may share the file: writers take the write
 lock up front (`BEGIN IMMEDIATE`) and wait up to the busy timeout for each other.
 """

@@ -94,3 +94,11 @@ def test_every_button_lkubot_posts_has_a_listener() -> None:
     }
     unheard = sorted(b for b in buttons if not re.search(rf"actions\.{b}\b", source))
     assert unheard == []
+
+
+def test_the_description_leaves_the_number_of_approvers_to_each_groups_policy() -> None:
+    # approvals_required is set per inventory group (1 in a test group, 2 in prod, ...).
+    info = _manifest()["display_information"]
+    for text in (info["description"], info["long_description"]):
+        assert not re.search(r"\b(one|two|three|four|\d+) (people|persons|approvers)\b", text)
+        assert "approved by" in text or "approve" in text
