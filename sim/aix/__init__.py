@@ -26,6 +26,8 @@ Python API for tests::
         lpar.drop_connections(30)                 # now, for 30 virtual seconds
         lpar.commands                             # [CommandRecord(time, lpar_time, command,
                                                   #                operation), ...]
+        with lpar.watching_commands(callback):    # callback(record) as each command
+            ...                                   # arrives, before it runs
         lpar.logs[path].lines                     # log files written on the LPAR
         lpar.clock.now()                          # the LPAR's virtual time
         await fleet.stop_servers()                # cut every connection, stop listening

@@ -4,7 +4,8 @@ the record of every command it received."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -47,6 +48,7 @@ class Lpar:
         self.unreachable_until: datetime | None = None
         self.next_partition_number = next_partition_number
         self._on_command = on_command
+        self._watchers: list[Callable[[CommandRecord], None]] = []
         # AIX pids look random; seeding by name keeps a scenario's runs reproducible.
         self._pids = random.Random(state.name)
 
@@ -58,7 +60,19 @@ class Lpar:
         entry = CommandRecord(datetime.now(UTC), self.clock.now(), command, operation)
         self.commands.append(entry)
         self._on_command(self, entry)
+        for watcher in list(self._watchers):
+            watcher(entry)
         return entry
+
+    @contextmanager
+    def watching_commands(self, callback: Callable[[CommandRecord], None]) -> Iterator[None]:
+        """Call `callback` with each command as it is received, before it runs: a test acts at
+        an exact moment (e.g. kills the bot while the command is in flight)."""
+        self._watchers.append(callback)
+        try:
+            yield
+        finally:
+            self._watchers.remove(callback)
 
     def new_pid(self) -> int:
         taken = set(self.processes)

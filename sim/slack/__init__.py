@@ -18,6 +18,8 @@ The handle (`SlackEmulator`):
   `feed` (a change per mutation, for live pages).
 - `calls` (every Web API call with its answer; `calls_to(method)`), `responses` (posts to
   response URLs), `deliveries` (what was sent to the bot and how it was acked).
+  `with slack.watching_calls(callback):` calls `callback(call)` once Slack has acted on a
+  call and before its answer leaves (to kill a bot in exactly that window).
 - Users acting: `slash(user, channel, command, text)`, `click(user, message|ts|view, action_id,
   value=None)`, `submit_view(user, view_id, values)`, `close_view(user, view_id)`; each returns
   a `Delivery` and takes `DeliveryOptions` (via http/socket, forged or missing signature, stale

@@ -6,8 +6,8 @@ See the package docstring (`sim.slack`) for the tour.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import TypeVar
 
 import aiohttp
@@ -278,6 +278,17 @@ class SlackEmulator:
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    @contextmanager
+    def watching_calls(self, callback: Callable[[Call], None]) -> Iterator[None]:
+        """Call `callback` with each Web API call once Slack has acted on it and before the
+        answer leaves: a test can act in that exact window (e.g. kill the bot after a message
+        was posted and before the bot learns its ts)."""
+        self._web_api.watchers.append(callback)
+        try:
+            yield
+        finally:
+            self._web_api.watchers.remove(callback)
 
     async def wait_for(
         self,

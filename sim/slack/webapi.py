@@ -64,6 +64,7 @@ class WebApi:
         self.clock = clock
         self.calls = calls
         self.wall_clock = wall_clock
+        self.watchers: list[Callable[[Call], None]] = []
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -136,9 +137,10 @@ class WebApi:
         return web.json_response(body, status=status, headers=headers)
 
     def record(self, method: str, args: dict[str, Any], status: int, body: dict[str, Any]) -> None:
-        self.calls.append(
-            Call(method=method, args=args, at=self.wall_clock(), status=status, response=body)
-        )
+        call = Call(method=method, args=args, at=self.wall_clock(), status=status, response=body)
+        self.calls.append(call)
+        for watcher in list(self.watchers):
+            watcher(call)
         self.workspace.feed.publish(Change(kind="call_recorded"))
 
     async def handle_upload(self, request: web.Request) -> web.Response:

@@ -1,0 +1,209 @@
+"""What must hold at the end of a run, however often lkubot was killed during it: the
+resilience target of DESIGN.md ("nothing lost ... a run is launched at most once"), checked
+from the outside world's records (the LPAR's commands, what Slack shows) and lkubot's SQLite.
+
+`violations(world, card, expected)` lists every broken rule as a sentence; empty is good.
+The end-to-end tests assert it is empty; `bench/bench_chaos.py` counts what it returns.
+
+One duplicate is allowed, and only where it is provably the crash window no bot can close
+without reading the channel back: Slack posted a message (the status message or the final
+summary) and lkubot died before saving its ts. Then the database does not know the first
+copy, the restarted bot posts it again, and `Expected.window_duplicates` says how many such
+copies the caller saw a kill for.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.views.request_card import STATE_LABELS
+from liveupdate.phases import TOTAL_PHASES
+from liveupdate.requests import RequestState
+from storage.run_messages import run_messages
+from storage.store import Store
+from tests.resilience.chaos import (
+    NOTICES,
+    POST,
+    PREP,
+    Card,
+    ChaosWorld,
+    actions,
+    is_end_notice,
+    is_status,
+    is_summary,
+)
+
+STOPPED_DURING_PREP = "lkubot stopped during the prep stage"
+STOPPED_WHILE_RUNNING = "lkubot stopped while it ran"
+"""The sentences of a run that failed only because lkubot was killed with a stage command in
+flight (`lpar.runner`): such a command is never sent again, so the run cannot succeed."""
+
+
+@dataclass(frozen=True)
+class Expected:
+    state: RequestState = RequestState.SUCCEEDED
+    operations: int = 1
+    """Detached starts the LPAR received for this request."""
+    because: str | None = None
+    """For a failed run: a sentence its message must hold."""
+
+
+def expected_after_kills(world: ChaosWorld, card: Card) -> Expected:
+    """What a run killed at unknown moments may rightly end as: succeeded, or failed because
+    a kill left a prep or post command in doubt (read from the run's own message, and only
+    believed when that command was indeed received and a kill happened)."""
+    with Store.open(world.db) as store:
+        runs = store.runs_of(card.request_id)
+    message = runs[0].last_error if runs else None
+    received = [c.command for c in world.fleet.lpar(card.lpar).commands]
+    if world.kills and message and STOPPED_DURING_PREP in message and PREP in received:
+        return Expected(RequestState.FAILED, operations=0, because=STOPPED_DURING_PREP)
+    if world.kills and message and STOPPED_WHILE_RUNNING in message and POST in received:
+        return Expected(RequestState.FAILED, because=STOPPED_WHILE_RUNNING)
+    return Expected()
+
+
+def violations(world: ChaosWorld, card: Card, expected: Expected) -> list[str]:
+    """Every rule the run of `card` broke, as sentences (see the module text)."""
+    found: list[str] = []
+    rid = card.request_id
+    lpar = world.fleet.lpar(card.lpar)
+    received = [c.command for c in lpar.commands]
+    starts = [c for c in lpar.commands if c.operation and f"lkubot-{rid}-" in c.command]
+
+    # --- the LPAR: started at most once, no stage command twice ---------------------------
+    if len(starts) != expected.operations:
+        found.append(f"{rid}: the operation was started {len(starts)} times, not "
+                     f"{expected.operations}.")  # fmt: skip
+    for command in (PREP, POST):
+        if received.count(command) > 1:
+            found.append(f"{rid}: `{command}` was sent {received.count(command)} times.")
+
+    # --- SQLite: the request, its run, the journal, the log records, the audit chain ------
+    with Store.open(world.db) as store:
+        request = store.get_request(rid)
+        runs = store.runs_of(rid)
+        locks = [lock for lock in store.locks() if lock.owner.startswith(f"{rid}-")]
+        chain = store.verify_audit()
+        places = {run.id: run_messages(store, run.id) for run in runs}
+        steps = {run.id: store.run_steps(run.id) for run in runs}
+        events = {run.id: store.run_events(run.id) for run in runs}
+    if request.state is not expected.state:
+        found.append(f"{rid}: the request is {request.state.value}, not {expected.state.value}.")
+    if len(runs) != 1:
+        found.append(f"{rid}: {len(runs)} runs, not one.")
+    if locks:
+        found.append(f"{rid}: {locks[0].lpar} is still locked by {locks[0].owner}.")
+    if not chain.intact:
+        found.append(f"the audit chain is broken: {chain.problem}")
+    for run in runs:
+        if expected.because and expected.because not in (run.last_error or ""):
+            found.append(f"{run.id}: its message does not say {expected.because!r}: "
+                         f"{run.last_error!r}.")  # fmt: skip
+        found += _journal(run.id, [(s.type, json.loads(s.payload)) for s in steps[run.id]])
+        found += _log_records(
+            run.id,
+            [(e.offset, e.type, json.loads(e.payload)) for e in events[run.id]],
+            complete=expected.state is RequestState.SUCCEEDED,
+        )
+
+    # --- Slack: the card, one status message, one summary, the notices ----------------------
+    card_now = world.slack.state.find_message(card.ts)
+    if STATE_LABELS[expected.state] not in card_now.content:
+        found.append(f"{rid}: the card does not show {STATE_LABELS[expected.state]!r}.")
+    if actions(card_now) & {"approve", "reject", "launch"}:
+        found.append(f"{rid}: the card still offers {sorted(actions(card_now))}.")
+    thread = world.thread(card)
+    statuses = [m for m in thread if is_status(m, card)]
+    summaries = [m for m in thread if is_summary(m, card)]
+    others = [m.text for m in thread if m not in statuses and m not in summaries]
+    recorded = places.get(runs[0].id) if runs else None
+    killed = world.kills > 0
+    found += _once(
+        f"{rid}: status message", statuses, recorded.status_ts if recorded else None, killed
+    )
+    found += _once(
+        f"{rid}: final summary", summaries, recorded.summary_ts if recorded else None, killed
+    )
+    if others:
+        found.append(f"{rid}: unexpected messages in the thread: {others}.")
+    outcome = expected.state.value
+    if statuses and f": {outcome} after" not in statuses[-1].text:
+        found.append(f"{rid}: the status message ends as {statuses[-1].text!r}.")
+    notices = world.notices(card)
+    counts = Counter(
+        "launched" if m.text.startswith(":rocket:")
+        else "blackout" if m.text.startswith(":stopwatch:")
+        else "ended" if is_end_notice(m, card)
+        else "other"
+        for m in notices
+    )  # fmt: skip
+    blackouts = 1 if expected.operations else 0
+    for kind, wanted in (("launched", 1), ("blackout", blackouts), ("ended", 1)):
+        if counts[kind] != wanted:
+            found.append(f"{rid}: {counts[kind]} {kind} notices in #{NOTICES}, not {wanted}.")
+    return found
+
+
+def _once(what: str, messages: list, recorded_ts: str | None, killed: bool) -> list[str]:
+    """Exactly one message, the one lkubot recorded; or, after a kill, two where lkubot never
+    recorded the first (it died between Slack's post and its own save: the documented window)
+    and recorded the second."""
+    if not messages:
+        return [f"{what}: none posted."]
+    if recorded_ts != messages[-1].ts:
+        return [f"{what}: the recorded ts {recorded_ts} is not the last one posted."]
+    if len(messages) == 1 or (len(messages) == 2 and killed):
+        return []
+    return [f"{what}: posted {len(messages)} times."]
+
+
+def window_duplicates(world: ChaosWorld, card: Card) -> int:
+    """Messages of the run posted twice in the documented crash window (see the module)."""
+    thread = world.thread(card)
+    statuses = [m for m in thread if is_status(m, card)]
+    summaries = [m for m in thread if is_summary(m, card)]
+    return max(0, len(statuses) - 1) + max(0, len(summaries) - 1)
+
+
+def _journal(run_id: str, steps: list[tuple[str, dict]]) -> list[str]:
+    """Each stage started and each command sent at most once; one end."""
+    found = []
+    started = Counter(p["stage"] for t, p in steps if t == "stage_started")
+    sent = Counter((p["stage"], p["index"]) for t, p in steps if t == "command_started")
+    for stage, times in started.items():
+        if times > 1:
+            found.append(f"{run_id}: the {stage} stage was started {times} times.")
+    for (stage, index), times in sent.items():
+        if times > 1:
+            found.append(f"{run_id}: command {index} of {stage} was sent {times} times.")
+    kinds = Counter(t for t, _ in steps)
+    for kind in ("operation_sent", "aftercare", "state_captured"):
+        if kinds[kind] > 1:
+            found.append(f"{run_id}: {kinds[kind]} {kind} steps in its journal.")
+    if kinds["run_ended"] != 1:
+        found.append(f"{run_id}: {kinds['run_ended']} run_ended steps in its journal, not 1.")
+    return found
+
+
+def _log_records(run_id: str, events: list[tuple[int, str, dict]], *, complete: bool) -> list[str]:
+    """Every phase exactly once and in order; each log line's record saved once."""
+    found = []
+    repeated = [key for key, n in Counter((o, t) for o, t, _ in events).items() if n > 1]
+    if repeated:
+        found.append(f"{run_id}: log records saved twice: {repeated[:3]}.")
+    offsets = [offset for offset, _, _ in events]
+    if offsets != sorted(offsets):
+        found.append(f"{run_id}: log records out of order.")
+    phases = [p["index"] for _, t, p in events if t == "phase_started" and p["index"] is not None]
+    if complete and phases != list(range(1, TOTAL_PHASES + 1)):
+        found.append(f"{run_id}: phases {phases}, not 1 to {TOTAL_PHASES} once each in order.")
+    elif phases != sorted(set(phases)):
+        found.append(f"{run_id}: phases repeated or out of order: {phases}.")
+    for kind in ("blackout_started", "blackout_ended", "point_of_no_return"):
+        times = sum(1 for _, t, _ in events if t == kind)
+        if times > 1 or (complete and times != 1):
+            found.append(f"{run_id}: {times} {kind} records.")
+    return found

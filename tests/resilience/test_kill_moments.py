@@ -1,0 +1,138 @@
+"""lkubot killed with SIGKILL at each moment of a live kernel update, then started again: the
+run ends as it should, started once, every phase saved once and in order, one status message
+edited in place, one final summary, every notice once, the audit chain intact.
+
+lkubot runs as its own process (`lkubot run --http`); the LPAR (at 120x: the 11-minute
+transcript takes about 6 s, its 21 s blackout about 0.2 s) and Slack are in the test's
+process, and the moment of the kill is taken from their records (see `chaos.Tripwire`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+
+import pytest
+
+from liveupdate.requests import RequestState
+from tests.resilience.chaos import (
+    POST,
+    PREP,
+    WITHIN,
+    Card,
+    ChaosWorld,
+    Tripwire,
+    chaos_world,
+)
+from tests.resilience.invariants import (
+    STOPPED_DURING_PREP,
+    STOPPED_WHILE_RUNNING,
+    Expected,
+    violations,
+    window_duplicates,
+)
+
+pytestmark = pytest.mark.slow
+
+LPAR = "lpar001"
+Arm = Callable[[ChaosWorld, Card], AbstractAsyncContextManager[Tripwire]]
+
+
+@dataclass(frozen=True)
+class Moment:
+    arm: Arm
+    expected: Expected
+    duplicates: int = 0
+    """Messages posted twice: only the documented window (Slack posted, lkubot died before
+    saving the ts) may show one."""
+
+
+def _on_command(text: str) -> Arm:
+    return lambda w, card: w.tripwire_on_command(
+        card.lpar, lambda c: c.command == text, what=f"`{text}` received"
+    )
+
+
+def _on_call(method: str, starts: Callable[[Card], str], what: str) -> Arm:
+    def arm(w: ChaosWorld, card: Card) -> AbstractAsyncContextManager[Tripwire]:
+        head = starts(card)
+        return w.tripwire_on_call(
+            lambda call: call.method == method and str(call.args.get("text", "")).startswith(head),
+            what=what,
+        )
+
+    return arm
+
+
+def _on_log(fragment: str) -> Arm:
+    return lambda w, card: w.tripwire_on_log(
+        card.lpar, card.request_id, lambda line: fragment in line, what=f"{fragment!r} logged"
+    )
+
+
+MOMENTS = {
+    # prep's command is in flight: it is in doubt, never sent again, so the run stops there,
+    # the operation never starts, and post does not run.
+    "during prep": Moment(
+        _on_command(PREP),
+        Expected(RequestState.FAILED, operations=0, because=STOPPED_DURING_PREP),
+    ),
+    "right after the detached start": Moment(
+        lambda w, card: w.tripwire_on_command(
+            card.lpar, lambda c: c.operation is not None, what="the detached start received"
+        ),
+        Expected(),
+    ),
+    "mid-run, as the status message shows a phase": Moment(
+        _on_call(
+            "chat.update", lambda card: f"{card.request_id} on {card.lpar}: phase ", "a phase"
+        ),
+        Expected(),
+    ),
+    "during the blackout": Moment(_on_log("Blackout Time started"), Expected()),
+    "during aftercare": Moment(_on_command("cat /var/adm/ras/config.diff"), Expected()),
+    # post's command is in flight: the update is done, but the aftercare is in doubt.
+    "during post": Moment(
+        _on_command(POST), Expected(RequestState.FAILED, because=STOPPED_WHILE_RUNNING)
+    ),
+    "just before the summary": Moment(
+        _on_call(
+            "chat.update",
+            lambda card: f"{card.request_id} on {card.lpar}: succeeded after",
+            "the final edit of the status message",
+        ),
+        Expected(),
+    ),
+    # The one window no restart can close without reading the channel back: Slack has posted
+    # the summary and lkubot dies before it saves the summary's ts.
+    "after Slack posted the summary, before lkubot saved it": Moment(
+        _on_call(
+            "chat.postMessage",
+            lambda card: f"{card.request_id} on {card.lpar} succeeded after",
+            "the summary posted",
+        ),
+        Expected(),
+        duplicates=1,
+    ),
+}
+
+
+@pytest.mark.parametrize("moment", list(MOMENTS), ids=list(MOMENTS))
+async def test_killed_and_restarted_the_run_ends_as_if_nothing_happened(
+    tmp_path, moment: str
+) -> None:
+    kill = MOMENTS[moment]
+    async with chaos_world(tmp_path, lpars=1) as w:
+        card = await w.approved_request(LPAR)
+        async with kill.arm(w, card) as wire:
+            await w.launch(card)
+            at = await wire.fired(within=WITHIN)
+        assert w.kills == 1, at
+        restarted = await w.restart_bot()
+        settled = await w.settled(card)
+        assert await w.stop_bot() == 0, restarted.output()
+
+        assert violations(w, card, kill.expected) == [], f"killed when {at}"
+        assert settled
+        assert window_duplicates(w, card) == kill.duplicates, f"killed when {at}"
