@@ -21,8 +21,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.asker import Asker, asker_from
 from bot.tasks import ErrorReporter, ShuttingDown
+from bot.views.actions import BadActionValue
 from bot.views.message import SlackMessage
 from bot.views.replies import render_error
+from bot.views.request_card import CheckNotFound
 from commands.words import UsageError
 from liveupdate.errors import Refused
 from lpar.inventory import UnknownTargetError
@@ -38,6 +40,8 @@ EXPECTED: tuple[type[Exception], ...] = (
     StorageError,
     ShuttingDown,
     SshError,
+    BadActionValue,
+    CheckNotFound,
 )
 """Errors whose own text is the answer: their sentences are written for the person who asked."""
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 import logging
 import re
 
+import pytest
+
 from bot.errors import describe
+from bot.views.actions import BadActionValue, CheckRef
+from bot.views.request_card import CheckNotFound
 from commands.words import UsageError
 from liveupdate.errors import RequesterCannotVote
 from lpar.inventory import UnknownTargetError
@@ -21,6 +25,19 @@ def test_expected_errors_speak_for_themselves() -> None:
         message = describe(error)
         assert message.text == str(error)
         assert "Reference" not in str(message.blocks)
+
+
+def test_a_button_from_another_version_and_a_stale_evidence_menu_are_told_not_logged(
+    caplog,
+) -> None:
+    with pytest.raises(BadActionValue) as old_button:
+        CheckRef.from_value("LU-17")
+    with caplog.at_level(logging.ERROR, logger="bot.errors"):
+        for error in (old_button.value, CheckNotFound("LU-17 has no preview of lpar02.")):
+            message = describe(error)
+            assert message.text == str(error)
+            assert "Reference" not in str(message.blocks)
+    assert caplog.records == []
 
 
 def test_unexpected_errors_are_logged_under_the_reference_the_user_sees(caplog) -> None:
