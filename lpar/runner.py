@@ -148,8 +148,8 @@ class RunDriver:
         request_event: SystemEvent | None = None,
         **changes: object,
     ) -> Run:
-        # Read the stored run first: another writer (the Slack layer's status_ts) may have
-        # moved its version on, and storage refuses an update made from a stale copy.
+        # Build the change on the stored run rather than on self.run: storage refuses an
+        # update made from a stale copy, and the stored one is what it compares with.
         async with self._saving:
             now = self._now()
             current = await self.records.get_run(self.run.id)
@@ -539,7 +539,14 @@ class RunDriver:
         if llu_before is not None:
             for event in llu_progress(self.log, llu_before, self.ids, now):
                 self.ctx.bus.publish(event)
-        if self.cancel_by is not None and not self._kill_sent and not self.log.ended:
+        # A backlog (after a drop or a restart) may hold the banner and a cancel may be
+        # pending: past the point of no return the signal is never sent.
+        if (
+            self.cancel_by is not None
+            and not self._kill_sent
+            and not self.log.ended
+            and not self.passed_point_of_no_return
+        ):
             await self._kill()
 
     async def _link_lost(self, down: LinkDown) -> None:

@@ -13,7 +13,8 @@ from typing import Any
 
 from liveupdate.checks import UpdateKind
 from liveupdate.policy import EffectivePolicy
-from liveupdate.requests import Approve, Request
+from liveupdate.requests import Approve, Launch, Request
+from liveupdate.runs import Run
 from lpar.engine import Engine, EngineOptions
 from lpar.follow import Backoff
 from lpar.inventory import Inventory, load_inventory
@@ -97,6 +98,22 @@ class World:
             request.id, user=REQUESTER, policy=self.policy(request.group), **options
         )
         return launched.request
+
+    async def launched_in_storage(self, engine: Engine, lpar: str) -> tuple[Request, Run]:
+        """A request launched the way the engine records a launch, with no engine driving it:
+        the state an lkubot leaves when it dies right after the launch was saved."""
+        request = await self.request(engine, lpar)
+        previews = request.previews
+        launched = await self.store.call(
+            Store.launch,
+            request.id,
+            Launch(user=REQUESTER, fingerprints={p.lpar: p.fingerprint for p in previews}),
+            self.policy(request.group),
+            previews[0].previewed_at,
+            {lpar: self.inventory.lpar(lpar).log_dir},
+        )
+        [run] = launched.runs
+        return launched.request, run
 
     def operations(self, lpar: str) -> list[str]:
         """The detached starts the LPAR received: the proof of "started at most once"."""

@@ -6,20 +6,28 @@ from pathlib import Path
 
 import pytest
 
+from liveupdate.checks import UpdateKind
 from liveupdate.errors import NotPermitted
+from liveupdate.phases import POINT_OF_NO_RETURN_BANNER as BANNER
 from liveupdate.requests import RequestState
+from liveupdate.runs import RunState, advance_run
+from lpar import remote
+from lpar.oplog import OperationLog, to_run_event
 from lpar.progress import (
     CancelRequested,
     CommandFinished,
+    OperationSent,
     PhaseReached,
     PointOfNoReturn,
     RunEnded,
 )
 from lpar.refusals import CancelRefused, NotRunning
+from lpar.ssh import Connections
 from sim.aix.faults import Hang
 from storage.errors import LparLocked
 from storage.store import Store
-from tests.lpar.harness import REQUESTER, Recorder, world
+from tests.lpar.conftest import eventually
+from tests.lpar.harness import QUICK, REQUESTER, Recorder, world
 
 POST = ["startsrc -s pfcdaemon"]
 PREP = ["stopsrc -s pfcdaemon"]
@@ -114,3 +122,51 @@ async def test_a_second_launch_on_a_busy_lpar_is_refused_naming_the_holder(
 
         assert (await w.store.call(Store.get_request, second.id)).state is RequestState.APPROVED
         assert len(w.operations("lpar001")) == 1
+
+
+async def test_a_saved_cancel_sends_nothing_when_the_log_read_after_a_restart_holds_the_banner(
+    tmp_path: Path,
+) -> None:
+    async with world(tmp_path) as w:
+        lpar = w.fleet.lpar("lpar001")
+        # After "Live AIX update is starting." AIX is silent for 1000 virtual seconds (1 s).
+        lpar.state.faults.hang = Hang(phase="starting", seconds=1000)
+        request, run = await w.launched_in_storage(w.engine(), "lpar001")
+        # The old lkubot sent the start, read the first two lines of the log, noted a cancel
+        # (the pid was not saved yet, so no kill went out) and died.
+        preview = request.previews[0]
+        operation = remote.geninstall(preview.filesets, media=preview.media, preview=False)
+        now = run.started_at
+        await w.store.call(Store.save_run, advance_run(run, RunState.RUNNING, now), now)
+        async with Connections(QUICK.ssh) as ssh:
+            await ssh.run(
+                w.inventory.lpar("lpar001"), remote.start_detached(operation, run.log_path)
+            )
+        await eventually(lambda: BANNER in lpar.logs[run.log_path].text)
+        seen = OperationLog(UpdateKind.LKU)
+        records = [r for n in (1, 2) for r in seen.feed(n, lpar.logs[run.log_path].lines[n - 1])]
+        await w.store.call(
+            Store.record_run_lines, run.id, [to_run_event(r, now) for r in records], seen.settled
+        )
+        ids = {"request_id": request.id, "run_id": run.id, "lpar": run.lpar, "at": now}
+        for step in (
+            OperationSent(**ids, command=operation.line, log_path=run.log_path),
+            CancelRequested(**ids, by=REQUESTER),
+        ):
+            await w.store.call(
+                Store.record_run_step, run.id, step.type, step.model_dump_json(), now
+            )
+
+        # The next lkubot reads the rest of the log, the banner first, in one batch.
+        engine = w.engine()
+        async with Recorder().listening(engine) as recorder:
+            await engine.reattach()
+            ended = await recorder.ended(request.id)
+
+        assert w.received("lpar001", "kill") == []
+        assert ended.outcome == "succeeded"
+        [run_ended] = recorder.of(RunEnded)
+        assert (
+            run_ended.message
+            == f"The cancel by <@{REQUESTER}> came too late: the operation went on."
+        )

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from liveupdate.phases import TOTAL_PHASES
-from liveupdate.requests import Launch, Request, RequestState
-from liveupdate.runs import Run, RunState, advance_run
+from liveupdate.requests import RequestState
+from liveupdate.runs import RunState, advance_run
 from lpar.progress import (
     CommandStarted,
     OperationSent,
@@ -17,7 +17,7 @@ from lpar.progress import (
     StageStarted,
 )
 from storage.store import AsyncStore, Store
-from tests.lpar.harness import REQUESTER, Recorder, World, keys, world
+from tests.lpar.harness import Recorder, keys, world
 
 
 async def test_a_new_engine_reattaches_to_the_run_the_old_one_started(tmp_path: Path) -> None:
@@ -61,28 +61,11 @@ async def test_a_new_engine_reattaches_to_the_run_the_old_one_started(tmp_path: 
         assert snapshot.aftercare is not None
 
 
-async def _sent_but_never_started(w: World, tmp_path: Path) -> tuple[Request, Run]:
-    """A run saved as sent by an lkubot that died before the start left it."""
-    engine = w.engine()
-    request = await w.request(engine, "lpar001")
-    previews = request.previews
-    launched = await w.store.call(
-        Store.launch,
-        request.id,
-        Launch(user=REQUESTER, fingerprints={p.lpar: p.fingerprint for p in previews}),
-        w.policy(request.group),
-        previews[0].previewed_at,
-        {"lpar001": "/var/adm/ras/liveupdate/logs"},
-    )
-    [run] = launched.runs
-    return launched.request, run
-
-
 async def test_a_sent_start_whose_log_is_missing_makes_the_run_unknown_and_is_not_resent(
     tmp_path: Path,
 ) -> None:
     async with world(tmp_path) as w:
-        request, run = await _sent_but_never_started(w, tmp_path)
+        request, run = await w.launched_in_storage(w.engine(), "lpar001")
         sent = OperationSent(
             request_id=request.id,
             run_id=run.id,
@@ -118,7 +101,7 @@ async def test_a_run_interrupted_during_prep_fails_without_sending_anything_agai
     tmp_path: Path,
 ) -> None:
     async with world(tmp_path) as w:
-        request, run = await _sent_but_never_started(w, tmp_path)
+        request, run = await w.launched_in_storage(w.engine(), "lpar001")
         for step in (
             StageStarted(
                 request_id=request.id, run_id=run.id, lpar=run.lpar, at=run.started_at,
