@@ -57,12 +57,23 @@ from lpar.progress import (
 )
 from lpar.records import RunRecords
 from lpar.refusals import CancelRefused
-from lpar.ssh import CommandResult, Connections, SshError, UnreachableError
+from lpar.ssh import (
+    AuthenticationError,
+    CommandResult,
+    Connections,
+    HostKeyError,
+    KeyFileError,
+    SshError,
+    UnreachableError,
+)
 
 log = logging.getLogger(__name__)
 
 LAST_LINES = 10
 """Lines of a command's output kept with its outcome."""
+
+NOT_SENT = (UnreachableError, HostKeyError, AuthenticationError, KeyFileError)
+"""SSH failures that happen before the connection is up: the command never left lkubot."""
 
 
 @dataclass(frozen=True)
@@ -366,15 +377,15 @@ class RunDriver:
                 remote.start_detached(operation, self.run.log_path),
                 self.options.control_time_limit,
             )
-        except UnreachableError as exc:
+        except NOT_SENT as exc:
             await self._end(
                 "failed",
-                f"lkubot could not reach {self.lpar.name} to start the operation, so it was not "
-                f"started: {exc}",
+                f"lkubot could not log in to {self.lpar.name} to start the operation, so it was "
+                f"not started: {exc}",
             )
             return False
         except SshError as exc:
-            # Sent, perhaps: the log will tell.
+            # The connection was up, so the start may have arrived: the log will tell.
             log.warning("%s: the start of %s may not have arrived: %s", self.run.id, operation, exc)
             return True
         if not result.ok:

@@ -131,3 +131,28 @@ async def test_a_run_interrupted_during_prep_fails_without_sending_anything_agai
         assert w.operations("lpar001") == []
         assert (await w.store.call(Store.get_request, request.id)).state is RequestState.FAILED
         assert await w.store.call(Store.locks) == []
+
+
+async def test_a_start_refused_at_login_is_not_sent_so_the_run_fails_and_frees_the_lpar(
+    tmp_path: Path,
+) -> None:
+    async with world(tmp_path) as w:
+        request, run = await w.launched_in_storage(w.engine(), "lpar001")
+        # Someone replaced the LPAR's entry in known_hosts: lkubot will not log in there.
+        w.fleet.known_hosts_path.write_text("")
+        engine = w.engine()
+        async with Recorder().listening(engine) as recorder:
+            await engine.reattach()
+            ended = await recorder.ended(request.id)
+
+        assert ended.outcome == "failed"
+        [run_ended] = recorder.of(RunEnded)
+        assert run_ended.message is not None
+        assert run_ended.message.startswith(
+            "lkubot could not log in to lpar001 to start the operation, so it was not started: "
+        )
+        assert "known_hosts" in run_ended.message
+        assert recorder.of(RunUnknown) == []
+        assert w.operations("lpar001") == []
+        assert (await w.store.call(Store.get_run, run.id)).state is RunState.FAILED
+        assert await w.store.call(Store.locks) == []
