@@ -11,14 +11,24 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 from liveupdate.checks import LparName
 from liveupdate.errors import WrongState
+from liveupdate.paths import REMOTE_PATH_RULE, is_remote_path
 from liveupdate.requests import Request, RequestId
 
 RunId = Annotated[str, StringConstraints(pattern=r"^LU-[1-9][0-9]{0,8}-[1-9][0-9]{0,3}$")]
 """`LU-17-1`: the request id and the run's number within it, as in the remote log name."""
+_RUN_ID: TypeAdapter[str] = TypeAdapter(RunId)
 
 
 class RunState(StrEnum):
@@ -66,8 +76,6 @@ class Run(BaseModel):
     blackout_seconds: float | None = Field(default=None, ge=0)
     started_at: AwareDatetime
     ended_at: AwareDatetime | None = None
-    status_ts: str | None = None
-    """The Slack ts of the run's status message (opaque outside the Slack layer)."""
     last_error: str | None = None
     version: int = Field(default=1, ge=1)
 
@@ -130,8 +138,23 @@ def format_run_id(request_id: str, number: int) -> str:
 
 
 def remote_log_path(log_dir: str, request_id: str, number: int) -> str:
-    """`LOG_DIR/lkubot-<request id>-<run number>.log`, as docs/remote-commands.md fixes it."""
-    return f"{log_dir.rstrip('/')}/lkubot-{request_id}-{number}.log"
+    """`LOG_DIR/lkubot-<request id>-<run number>.log`, as docs/remote-commands.md fixes it.
+
+    Fixed by the run, so a restarted lkubot finds the same file. Every part is checked
+    (`ValueError` otherwise) although the inventory checked `log_dir` already: the path goes
+    into command lines on the LPAR.
+    """
+    try:
+        run_id = _RUN_ID.validate_python(format_run_id(request_id, number))
+    except ValidationError:
+        raise ValueError(
+            f"{request_id!r} and {number!r} do not name a run: a request id like LU-17 and a "
+            "run number from 1 to 9999"
+        ) from None
+    path = f"{log_dir.rstrip('/')}/lkubot-{run_id}.log"
+    if not is_remote_path(path):
+        raise ValueError(f"{log_dir!r} cannot hold a run's log: {REMOTE_PATH_RULE}")
+    return path
 
 
 def advance_run(

@@ -20,7 +20,6 @@ from liveupdate.runs import (
     Launched,
     Run,
     RunEvent,
-    RunState,
     RunStep,
     format_run_id,
     remote_log_path,
@@ -78,16 +77,6 @@ class Runs:
             run_from_row(row)
             for row in self.db.query(
                 "SELECT * FROM runs WHERE request_id = ? ORDER BY number", [request_id]
-            )
-        ]
-
-    def unfinished_runs(self) -> list[Run]:
-        """Runs to reattach to after a restart: not succeeded, failed or cancelled."""
-        states = [RunState.STARTING.value, RunState.RUNNING.value, RunState.UNKNOWN.value]
-        return [
-            run_from_row(row)
-            for row in self.db.query(
-                "SELECT * FROM runs WHERE state IN (?, ?, ?) ORDER BY started_at", states
             )
         ]
 

@@ -190,3 +190,46 @@ def m003_run_messages(db: Database) -> None:
         not_null=["channel"],
         strict=True,
     )
+
+
+@step
+def m004_runs_without_status_ts(db: Database) -> None:
+    # Where a run's status message is lives in `run_messages` (m003); `runs.status_ts` was
+    # never read. transform() rebuilds the table with its indexes, keeps it STRICT, and the
+    # tables that refer to `runs` find the new one under the same name.
+    db.table("runs").transform(drop={"status_ts"})
+
+
+@step
+def m005_slack_shown(db: Database) -> None:
+    # What Slack was shown besides a run's own messages (`storage.shown`): a restarted bot
+    # edits the cards behind their request and posts the notices it owes.
+    db.table("card_versions").create(
+        {"request_id": str, "version": int},
+        pk="request_id",
+        foreign_keys=[("request_id", "requests", "id")],
+        not_null=["version"],
+        strict=True,
+    )
+    db.table("notices").create(
+        {"subject": str, "kind": str, "done_at": str},
+        pk=("subject", "kind"),
+        not_null=["done_at"],
+        strict=True,
+    )
+    # What an older lkubot showed is taken as shown: the first start after the upgrade must
+    # not announce the past again.
+    db.execute(
+        "INSERT INTO notices (subject, kind, done_at) "
+        "SELECT id, 'launched', launched_at FROM requests WHERE launched_at IS NOT NULL"
+    )
+    db.execute(
+        "INSERT INTO notices (subject, kind, done_at) "
+        "SELECT id, 'blackout', COALESCE(ended_at, started_at) FROM runs "
+        "WHERE blackout_seconds IS NOT NULL"
+    )
+    db.execute(
+        "INSERT INTO notices (subject, kind, done_at) "
+        "SELECT id, 'ended', COALESCE(ended_at, started_at) FROM runs "
+        "WHERE state IN ('succeeded', 'failed', 'cancelled')"
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from liveupdate.phases import TOTAL_PHASES
 from liveupdate.requests import RequestState
-from liveupdate.runs import RunState, advance_run
+from liveupdate.runs import RunState
 from lpar.progress import (
     AftercareRecorded,
     BlackoutEnded,
@@ -196,26 +196,6 @@ async def test_out_of_contact_past_the_limit_the_run_is_unknown_until_it_is_back
         assert "request.lose_contact" in audit
         assert "request.resume" in audit
         assert w.operations("lpar001") == ["geninstall -k -d /mnt/7300-03-01 update_all"]
-
-
-async def test_the_slack_layer_may_save_the_run_while_the_engine_follows_it(
-    tmp_path: Path,
-) -> None:
-    async with world(tmp_path) as w:
-        engine = w.engine()
-        request = await w.request(engine, "lpar001")
-        async with Recorder().listening(engine) as recorder:
-            await w.launch(engine, request)
-            first = await recorder.until(lambda e: isinstance(e, PhaseReached))
-            assert isinstance(first, PhaseReached)
-            run = await w.store.call(Store.get_run, first.run_id)
-            marked = advance_run(run, run.state, first.at, status_ts="1700000000.000100")
-            await w.store.call(Store.save_run, marked, first.at)
-            ended = await recorder.ended(request.id)
-
-        assert ended.outcome == "succeeded"
-        run = await w.store.call(Store.get_run, first.run_id)
-        assert run.status_ts == "1700000000.000100"
 
 
 async def test_an_operation_gone_without_its_exit_line_leaves_the_run_unknown(

@@ -8,10 +8,12 @@ import stat
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from storage.database import BUSY_TIMEOUT_MS, open_database
 from storage.errors import DatabaseMissing, DatabaseTooNew, StorageError
 from storage.schema import MIGRATIONS, STEPS
+from storage.store import Store
 
 
 def test_a_new_database_file_is_private_even_with_a_permissive_umask(db_path: Path) -> None:
@@ -82,3 +84,69 @@ def test_read_only_commands_never_create_a_database(tmp_path: Path) -> None:
     with pytest.raises(DatabaseMissing, match=r"no lkubot database at .*typo\.db"):
         open_database(missing, create=False)
     assert not missing.exists()
+
+
+def test_the_unused_status_ts_column_of_runs_is_dropped_and_every_run_kept(
+    db_path: Path,
+) -> None:
+    # A database as lkubot left it before step m004: a run with events, steps and messages.
+    db = Database(sqlite3.connect(db_path))
+    db.execute("PRAGMA foreign_keys = ON")
+    MIGRATIONS.apply(db, stop_before="m004_runs_without_status_ts")
+    db.table("requests").insert(
+        {
+            "id": "LU-1",
+            "number": 1,
+            "kind": "lku",
+            "target": "lpar01",
+            "grp": "prod",
+            "requester": "U0CAROL01",
+            "created_at": "2026-11-28T22:00:00.000000+00:00",
+            "state": "running",
+            "version": 4,
+        }
+    )
+    run = {
+        "id": "LU-1-1",
+        "request_id": "LU-1",
+        "number": 1,
+        "lpar": "lpar01",
+        "state": "running",
+        "remote_pid": 4391388,
+        "log_path": "/var/adm/ras/liveupdate/logs/lkubot-LU-1-1.log",
+        "lines_consumed": 12,
+        "point_of_no_return": 0,
+        "blackout_seconds": None,
+        "started_at": "2026-11-28T22:10:00.000000+00:00",
+        "ended_at": None,
+        "last_error": None,
+        "version": 3,
+    }
+    db.table("runs").insert({**run, "status_ts": "1764367800.000100"})
+    db.table("run_events").insert(
+        {"run_id": "LU-1-1", "offset": 3, "type": "phase", "payload": "{}", "at": run["started_at"]}
+    )
+    db.table("run_steps").insert(
+        {"run_id": "LU-1-1", "seq": 1, "type": "stage", "payload": "{}", "at": run["started_at"]}
+    )
+    db.table("run_messages").insert({"run_id": "LU-1-1", "channel": "C0AIXTEAM"})
+    db.close()
+
+    with Store.open(db_path) as store:
+        assert "status_ts" not in store.db.table("runs").columns_dict
+        assert store.get_run("LU-1-1").model_dump(mode="json") == {
+            **run,
+            "point_of_no_return": False,
+            "started_at": "2026-11-28T22:10:00Z",
+        }
+        assert [e.offset for e in store.run_events("LU-1-1")] == [3]
+        assert store.db.execute("PRAGMA foreign_key_check").fetchall() == []
+        indexes = {tuple(i.columns): i.unique for i in store.db.table("runs").indexes}
+        assert indexes == {
+            ("id",): 1,
+            ("request_id", "number"): 1,
+            ("request_id", "lpar"): 1,
+            ("lpar", "started_at"): 0,
+            ("state",): 0,
+        }
+        assert "STRICT" in store.db.table("runs").schema

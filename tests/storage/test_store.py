@@ -61,7 +61,7 @@ def test_a_launch_starts_a_run_with_its_lock_and_log_path(store: Store, policy) 
     assert run.id == "LU-1-1"
     assert run.log_path == "/var/adm/ras/liveupdate/logs/lkubot-LU-1-1.log"
     assert [(lock.lpar, lock.owner) for lock in store.locks()] == [("lpar01", "LU-1-1")]
-    assert store.unfinished_runs() == [run]
+    assert store.runs_of("LU-1") == [run]
 
 
 def test_a_request_launches_once(store: Store, policy) -> None:
@@ -145,7 +145,7 @@ def test_a_finished_run_releases_its_lpar_and_finishes_the_request(store: Store,
     assert store.locks() == []
     assert store.get_run(run.id).ended_at == LATER
     assert store.get_request("LU-1").state is RequestState.SUCCEEDED
-    assert store.unfinished_runs() == []
+    assert store.get_run(run.id).state is RunState.SUCCEEDED
     details = [r.detail for r in store.audit_trail("LU-1") if r.action == "run.updated"]
     assert details[-1]["blackout_seconds"] == 14.2
 
