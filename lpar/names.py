@@ -19,6 +19,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, TypeAdapter
 from pydantic_core import PydanticCustomError
 
+from liveupdate.paths import REMOTE_PATH_RULE, is_remote_path
 from liveupdate.policy import SLACK_PRINCIPAL_PATTERN
 
 FORMAT_ERROR = "lkubot_format"
@@ -91,19 +92,9 @@ HostName = Annotated[str, BeforeValidator(_check_host)]
 
 
 def _check_remote_path(value: object) -> str:
-    if (
-        isinstance(value, str)
-        and len(value) <= 1023
-        and re.fullmatch(r"/[A-Za-z0-9._+,@=/-]*", value)
-        and ".." not in value.split("/")
-        and "//" not in value
-    ):
+    if is_remote_path(value):
         return value
-    raise PydanticCustomError(
-        FORMAT_ERROR,
-        "a path on the LPAR must be absolute (start with '/') and use only letters, digits "
-        "and . _ + , @ = - / (no spaces, no '..', no '//')",
-    )
+    raise PydanticCustomError(FORMAT_ERROR, REMOTE_PATH_RULE)
 
 
 RemotePath = Annotated[str, BeforeValidator(_check_remote_path)]
@@ -196,16 +187,6 @@ def _check_pid(value: object) -> int:
 
 
 Pid = Annotated[int, BeforeValidator(_check_pid)]
-
-RequestId = Annotated[
-    str,
-    BeforeValidator(
-        _matching(
-            r"[A-Za-z][A-Za-z0-9]{0,7}-[0-9]{1,9}",
-            "a request id must look like LU-17: letters, a '-' and a number",
-        )
-    ),
-]
 
 LPAR_NAME: TypeAdapter[str] = TypeAdapter(LparName)
 FILESET_NAME: TypeAdapter[str] = TypeAdapter(FilesetName)

@@ -16,7 +16,7 @@ from typing import Annotated
 
 from pydantic import Field, TypeAdapter
 
-from lpar.names import FilesetName, Pid, RemotePath, RequestId, StageCommand
+from lpar.names import FilesetName, Pid, RemotePath, StageCommand
 
 CONFIG_DIFF = "/var/adm/ras/config.diff"
 """Where AIX writes the differences of the files in /etc/check_config.files after an update."""
@@ -48,9 +48,7 @@ _PATH: TypeAdapter[str] = TypeAdapter(RemotePath)
 _ITEMS: TypeAdapter[list[str]] = TypeAdapter(Annotated[list[FilesetName], Field(min_length=1)])
 _PIDS: TypeAdapter[list[int]] = TypeAdapter(Annotated[list[Pid], Field(min_length=1)])
 _PID: TypeAdapter[int] = TypeAdapter(Pid)
-_REQUEST_ID: TypeAdapter[str] = TypeAdapter(RequestId)
 _STAGE: TypeAdapter[str] = TypeAdapter(StageCommand)
-_RUN_NUMBER: TypeAdapter[int] = TypeAdapter(Annotated[int, Field(ge=1, strict=True)])
 _LINE: TypeAdapter[int] = TypeAdapter(Annotated[int, Field(ge=1, strict=True)])
 _RETRIES: TypeAdapter[int] = TypeAdapter(Annotated[int, Field(ge=0, le=100, strict=True)])
 _LLU_TIMEOUT: TypeAdapter[int] = TypeAdapter(
@@ -137,16 +135,6 @@ def clvupdate() -> RemoteCommand:
 
 
 # --- the detached operation ----------------------------------------------------------------
-
-
-def operation_log(log_dir: str, request_id: str, run_number: int) -> str:
-    """`LOG_DIR/lkubot-<request id>-<run number>.log`: fixed by the run, so a restart finds it."""
-    directory = _PATH.validate_python(log_dir).rstrip("/")
-    name = (
-        f"lkubot-{_REQUEST_ID.validate_python(request_id)}-"
-        f"{_RUN_NUMBER.validate_python(run_number)}.log"
-    )
-    return f"{directory}/{name}"
 
 
 def start_detached(operation: RemoteCommand, log: str) -> RemoteCommand:

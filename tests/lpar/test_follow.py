@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from liveupdate.runs import remote_log_path
 from lpar import remote
 from lpar.follow import Backoff, FollowEvent, LinkDown, LinkUp, LogLine, LogUnavailable, follow_log
 from lpar.inventory import Lpar
@@ -23,7 +24,7 @@ QUICK = Backoff(first=0.02, factor=2, slowest=0.1)
 
 
 async def _start(ssh: Connections, lpar: Lpar, request_id: str = "LU-17") -> str:
-    log = remote.operation_log(lpar.log_dir, request_id, 1)
+    log = remote_log_path(lpar.log_dir, request_id, 1)
     result = await ssh.run(lpar, remote.start_detached(UPDATE, log))
     assert result.ok, result.stderr
     return log
@@ -115,7 +116,7 @@ async def test_a_long_outage_is_retried_ever_more_slowly_until_the_lpar_is_back(
 
 
 async def test_a_missing_log_is_reported_not_retried(lpar: Lpar, ssh: Connections) -> None:
-    missing = remote.operation_log(lpar.log_dir, "LU-404", 1)
+    missing = remote_log_path(lpar.log_dir, "LU-404", 1)
     with pytest.raises(LogUnavailable) as caught:
         await _until_exit(ssh, lpar, missing)
     assert str(caught.value).startswith(

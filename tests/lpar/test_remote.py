@@ -89,16 +89,6 @@ def test_llvupdate_all_and_listed_processes() -> None:
     assert remote.clvupdate().line == "clvupdate"
 
 
-def test_the_operation_log_is_named_by_request_and_run() -> None:
-    assert remote.operation_log("/var/adm/ras/liveupdate/logs", "LU-17", 1) == LOG
-    assert remote.operation_log("/var/adm/ras/liveupdate/logs/", "LU-17", 1) == LOG
-    for request_id in ("LU 17", "../x", "LU-17;x", ""):
-        with pytest.raises(ValidationError):
-            remote.operation_log("/tmp", request_id, 1)
-    with pytest.raises(ValidationError):
-        remote.operation_log("/tmp", "LU-17", 0)
-
-
 def test_the_detached_start_has_exactly_the_documented_shape() -> None:
     operation = remote.geninstall(["update_all"], media="/mnt/7300-03-01", preview=False)
     assert remote.start_detached(operation, LOG).line == (

@@ -11,6 +11,7 @@ from typing import TypeVar
 import asyncssh
 import pytest
 
+from liveupdate.runs import remote_log_path
 from lpar import remote
 from lpar.inventory import Inventory, Lpar
 from lpar.ssh import (
@@ -202,7 +203,7 @@ async def test_the_per_lpar_limit_bounds_channels_on_one_connection(
 async def test_a_stream_yields_lines_as_they_are_written_and_closing_ends_it(
     fleet: Fleet, lpar: Lpar, ssh: Connections
 ) -> None:
-    log = remote.operation_log(lpar.log_dir, "LU-17", 1)
+    log = remote_log_path(lpar.log_dir, "LU-17", 1)
     operation = remote.geninstall(["update_all"], media="/mnt/7300-03-01", preview=False)
     assert (await bounded(ssh.run(lpar, remote.start_detached(operation, log)))).ok
     seen: list[str] = []

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncssh
 
+from liveupdate.runs import remote_log_path
 from lpar import remote
 from sim.aix.fleet import Fleet
 from sim.aix.scenario import Scenario
@@ -54,7 +55,7 @@ async def run(conn: asyncssh.SSHClientConnection, command: object) -> asyncssh.S
 
 
 def log_path(request_id: str = "LU-17") -> str:
-    return remote.operation_log("/var/adm/ras/liveupdate/logs", request_id, 1)
+    return remote_log_path("/var/adm/ras/liveupdate/logs", request_id, 1)
 
 
 async def start_detached(
