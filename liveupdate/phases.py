@@ -8,8 +8,6 @@ without a number.
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel, ConfigDict
 
 POINT_OF_NO_RETURN_BANNER = "Non-interruptable live update operation begins in 10 seconds."
@@ -18,7 +16,6 @@ POINT_OF_NO_RETURN_BANNER = "Non-interruptable live update operation begins in 1
 # The delay and the spelling are matched loosely so that another AIX level's banner still
 # marks the point of no return: missing it would leave a Cancel button that cannot work.
 POINT_OF_NO_RETURN_PATTERN = r"non-?interrupt[ai]ble live update operation begins"
-_BANNER = re.compile(rf"^{POINT_OF_NO_RETURN_PATTERN}", re.IGNORECASE)
 
 
 class Phase(BaseModel):
@@ -92,11 +89,6 @@ _BY_KEY = {_key(phase.message): phase for phase in PHASES}
 def find_phase(message: str) -> Phase | None:
     """The known phase a message starts (case, spacing and the final period are ignored)."""
     return _BY_MESSAGE.get(message) or _BY_KEY.get(_key(message))
-
-
-def is_point_of_no_return(message: str) -> bool:
-    """True for the "Non-interruptable live update operation begins ..." banner."""
-    return _BANNER.match(message.strip()) is not None
 
 
 def phase_named(message: str) -> Phase:

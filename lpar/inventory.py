@@ -192,10 +192,6 @@ class Inventory(BaseModel):
         """The approval policy of the LPAR's group."""
         return self.groups[lpar.group]
 
-    def admins_of(self, group: str) -> frozenset[str]:
-        """Global admins plus the group's own admins (user and user group ids)."""
-        return frozenset(self.admins) | frozenset(self.groups[group].admins)
-
 
 def load_inventory(path: Path) -> Inventory:
     """Read and validate the inventory at `path`, or raise `InventoryError`."""

@@ -207,6 +207,27 @@ def test_the_blackout_straddling_midnight_is_measured_across_it() -> None:
     assert summary_of(moved).blackout_seconds == 21
 
 
+@pytest.mark.parametrize(
+    ("banner", "passed"),
+    [
+        ("Non-interruptable live update operation begins in 10 seconds.", True),
+        ("Non-interruptible live update operation begins in 5 seconds.", True),
+        ("non-interruptable live update operation begins in 10 seconds", True),
+        ("Live update operation begins in 10 seconds.", False),
+    ],
+)
+def test_the_point_of_no_return_banner_is_recognised_in_its_variants(
+    banner: str, passed: bool
+) -> None:
+    # Another AIX level may spell or time the banner differently; missing it would leave a
+    # [Cancel] that can no longer work.
+    follower = LogFollower()
+    follower.feed(success_lines()[0])
+    events = follower.feed(banner)
+    assert [type(e) for e in events] == [PointOfNoReturnPassed if passed else UnknownLine]
+    assert follower.summary().point_of_no_return_passed is passed
+
+
 def test_a_log_truncated_at_the_start_still_knows_the_point_of_no_return_passed() -> None:
     lines = success_lines()[3:15]  # no preview line, no banner
     follower = LogFollower()

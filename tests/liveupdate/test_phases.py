@@ -7,10 +7,8 @@ import pytest
 from liveupdate.phases import (
     BLACKOUT_PHASE,
     PHASES,
-    POINT_OF_NO_RETURN_BANNER,
     TOTAL_PHASES,
     find_phase,
-    is_point_of_no_return,
     phase_named,
 )
 from tests.liveupdate.samples import success_lines
@@ -41,18 +39,3 @@ def test_an_unknown_message_is_no_phase_and_naming_one_is_an_error() -> None:
     assert find_phase("Checking the mirror volume group size.") is None
     with pytest.raises(KeyError, match="not a known live update phase"):
         phase_named("Checking the mirror volume group size.")
-
-
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        (POINT_OF_NO_RETURN_BANNER, True),
-        ("Non-interruptible live update operation begins in 5 seconds.", True),
-        ("non-interruptable live update operation begins in 10 seconds", True),
-        ("Live AIX update is starting.", False),
-    ],
-)
-def test_the_point_of_no_return_banner_is_recognised_in_its_variants(
-    line: str, expected: bool
-) -> None:
-    assert is_point_of_no_return(line) is expected

@@ -337,12 +337,9 @@ def test_lpars_of_a_managed_system() -> None:
     assert inventory.on_managed_system("p10-frame-z") == []
 
 
-def test_policy_and_admins_of_a_group() -> None:
-    text = _edited("    admins: []", "    admins: [U0CAROL01]")
-    inventory = parse_inventory(text, FILE)
+def test_the_policy_of_an_lpar_is_its_group_s() -> None:
+    inventory = parse_inventory(EXAMPLE_TEXT, FILE)
     assert inventory.policy(inventory.lpar("lpar01")).channel == "C0PRODOPS"
-    assert inventory.admins_of("prod") == {"U0ADMIN01", "U0CAROL01"}
-    assert inventory.admins_of("test") == {"U0ADMIN01"}
 
 
 def test_an_ipv6_address_is_bracketed_in_messages() -> None:
