@@ -69,7 +69,7 @@ from lpar.progress import CommandOutcome, Progress
 from lpar.records import RunRecords
 from lpar.refusals import LluSelectionRefused, LparBusy, NotRunning
 from lpar.rollout import Rollout
-from lpar.runner import RunContext
+from lpar.run_base import RunContext
 from lpar.snapshot import RolloutSnapshot, RunSnapshot, build_snapshot
 from lpar.ssh import Connections, SshError
 

@@ -18,7 +18,8 @@ from lpar.inventory import Lpar
 from lpar.preview import PreviewLimits, preview_lpar
 from lpar.progress import RolloutEnded, RunOutcome, WaveStarted
 from lpar.refusals import CancelRefused, NotRunning
-from lpar.runner import RunContext, RunDriver, drive_all
+from lpar.run_base import RunContext
+from lpar.runner import RunDriver, drive_all
 from lpar.waves import plan_waves
 
 log = logging.getLogger(__name__)
