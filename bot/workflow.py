@@ -122,8 +122,7 @@ class Workflow:
         preview_command.group_of(self.services, command)
         await self._tell(asker, replies.render_notice(f"Previewing {command.target}…"))
         request = await preview_command.preview(self.services, command, asker.user)
-        policy = self.services.inventory.groups[request.group]
-        card = render_request_card(request, policy, self.services.clock())
+        card = self._card(request)
         posted = await self.client.chat_postMessage(
             channel=asker.channel, unfurl_links=False, **card.as_kwargs()
         )
@@ -220,11 +219,16 @@ class Workflow:
         if request.card is None:
             log.warning("%s has no card to update", request.id)
             return
-        policy = self.services.inventory.groups[request.group]
-        card = render_request_card(request, policy, self.services.clock())
+        card = self._card(request)
         await self.client.chat_update(
             channel=request.card.channel, ts=request.card.ts, **card.as_kwargs()
         )
+
+    def _card(self, request: Request) -> SlackMessage:
+        # A group removed from the inventory since the request opened still gets its card
+        # updated (expired, ended): the card says the group is gone and offers no buttons.
+        policy = self.services.inventory.groups.get(request.group)
+        return render_request_card(request, policy, self.services.clock())
 
     @staticmethod
     async def _tell(asker: Asker, message: SlackMessage) -> None:

@@ -10,11 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from liveupdate.policy import EffectivePolicy, is_among
+from liveupdate.errors import Refused
+from liveupdate.policy import EffectivePolicy, GroupPolicy, is_among
 from liveupdate.requests import Request
 from lpar.engine import Engine
 from lpar.inventory import Inventory
 from storage.store import AsyncStore, Store
+
+
+class GroupGone(Refused):
+    """A request's group is no longer in the inventory (removed since the request opened)."""
 
 
 class Directory(Protocol):
@@ -36,9 +41,19 @@ class Services:
     clock: Callable[[], datetime]
     """Aware datetimes: the one place commands learn the time."""
 
+    def group(self, name: str) -> GroupPolicy:
+        """The inventory's policy for group `name`, or `GroupGone`."""
+        policy = self.inventory.groups.get(name)
+        if policy is None:
+            raise GroupGone(
+                f"Group {name} is no longer in {self.inventory.path.name}, so lkubot cannot "
+                "check its rules and its requests cannot go on: preview again."
+            )
+        return policy
+
     async def policy(self, group: str) -> EffectivePolicy:
         """The policy of `group` with its user groups resolved and the current freeze."""
-        policy = self.inventory.groups[group]
+        policy = self.group(group)
         await self.directory.resolve((*policy.approvers, *policy.admins, *self.inventory.admins))
         return EffectivePolicy(
             group=policy,
@@ -54,7 +69,7 @@ class Services:
         """A global admin, or an admin of `group` when given (user groups resolved first)."""
         principals = (
             *self.inventory.admins,
-            *(self.inventory.groups[group].admins if group else ()),
+            *(self.group(group).admins if group else ()),
         )
         await self.directory.resolve(principals)
         return is_among(user, principals, self.directory)

@@ -87,21 +87,25 @@ class CheckNotFound(LookupError):
     """A `check_details` choice names a check the request does not hold."""
 
 
-def render_request_card(request: Request, policy: GroupPolicy, now: datetime) -> SlackMessage:
+def render_request_card(
+    request: Request, policy: GroupPolicy | None, now: datetime
+) -> SlackMessage:
     """The card for `request` in its current state, judged at `now` (which approvals still
-    count, whether it has run out of time)."""
+    count, whether it has run out of time). `policy` is None when the request's group is no
+    longer in the inventory: the card shows what was recorded, says that nothing more can be
+    decided, and offers no buttons (every vote or launch would be refused)."""
     counted = _counted(request, policy, now)
     blocks: list[Block] = [
         header(f"{request.id}: {KIND_NAMES[request.kind]} on {request.target}"),
         fields(_facts(request)),
         section(_state_sentence(request, policy, now, counted)),
-        context(_rule(policy)),
+        context(_rule(policy) if policy is not None else _group_gone(request)),
         divider(),
     ]
     tail: list[Block] = []
     if request.votes:
         tail.append(section(_votes(request, counted)))
-    buttons = _buttons(request, now)
+    buttons = _buttons(request, now) if policy is not None else []
     if buttons:
         tail.append(ActionsBlock(block_id=actions.REQUEST_ACTIONS_BLOCK, elements=buttons))
     room = MAX_BLOCKS - len(blocks) - len(tail)
@@ -139,7 +143,10 @@ def render_check_details(request: Request, ref: CheckRef) -> SlackMessage:
 # The parts of the card ---------------------------------------------------------------------
 
 
-def _counted(request: Request, policy: GroupPolicy, now: datetime) -> tuple[Vote, ...]:
+def _counted(request: Request, policy: GroupPolicy | None, now: datetime) -> tuple[Vote, ...]:
+    if policy is None:
+        # Without the group's approval_ttl nothing can be judged: show the votes as recorded.
+        return tuple(v for v in request.votes if v.decision is VoteDecision.APPROVE)
     # valid_approvals reads only the group's approval_ttl: no membership lookup is needed to
     # tell which approvals still count, so none is offered.
     return valid_approvals(request, EffectivePolicy(group=policy, membership=_no_lookup), now)
@@ -169,7 +176,7 @@ def _facts(request: Request) -> list[tuple[str, str]]:
 
 
 def _state_sentence(
-    request: Request, policy: GroupPolicy, now: datetime, counted: tuple[Vote, ...]
+    request: Request, policy: GroupPolicy | None, now: datetime, counted: tuple[Vote, ...]
 ) -> str:
     state = request.state
     if state.open_for_votes and now >= request.expires_at:
@@ -182,12 +189,14 @@ def _state_sentence(
             f"*Expired* at {slack_date(request.expires_at)}: {why}. "
             "Preview again to open a new request."
         )
-    if state is RequestState.PENDING:
+    if policy is None and state.open_for_votes:
+        return f"{plural(len(counted), 'approval')} recorded."
+    if state is RequestState.PENDING and policy is not None:
         return (
             f"*{len(counted)} of {policy.approvals_required}* approvals. Open for votes until "
             f"{slack_date(request.expires_at)}."
         )
-    if state is RequestState.APPROVED:
+    if state is RequestState.APPROVED and policy is not None:
         return (
             f"*Approved* ({len(counted)} of {policy.approvals_required}). It can be launched "
             f"until {slack_date(request.expires_at)}."
@@ -224,6 +233,13 @@ def _rule(policy: GroupPolicy) -> str:
         windows = "; ".join(w.describe() for w in policy.change_windows)
         rule += f" Launches only in change windows: {windows}."
     return rule
+
+
+def _group_gone(request: Request) -> str:
+    gone = f":warning: Group {escape(request.group)} is no longer in the inventory"
+    if request.state.open_for_votes:
+        return f"{gone}, so this request cannot be voted on or launched: preview again."
+    return f"{gone}."
 
 
 def _votes(request: Request, counted: tuple[Vote, ...]) -> str:
@@ -405,11 +421,12 @@ def _outcome_line(preview: PreviewResult) -> str:
     return f"{command} {verdict} · previewed {slack_date(preview.previewed_at)}"
 
 
-def _fallback(request: Request, policy: GroupPolicy, counted: tuple[Vote, ...]) -> str:
+def _fallback(request: Request, policy: GroupPolicy | None, counted: tuple[Vote, ...]) -> str:
     kind = request.kind.value.upper()
     state = request.state
     if state is RequestState.PENDING:
-        where = f"{len(counted)} of {policy.approvals_required} approvals"
+        needed = f" of {policy.approvals_required}" if policy is not None else ""
+        where = f"{len(counted)}{needed} approvals"
     else:
         where = STATE_LABELS[state].split(" ", 1)[1].lower()
     who = mention(request.requester)

@@ -105,6 +105,24 @@ def test_a_pending_card_shows_what_was_previewed_the_rule_and_approve_reject() -
     assert "0 of 2 approvals" in card.text
 
 
+def test_a_request_whose_group_left_the_inventory_says_so_and_offers_no_votes() -> None:
+    # An admin removed group prod from lpars.yml and restarted lkubot: its open requests
+    # can no longer be judged, but their cards still show what was recorded.
+    card = render_request_card(approved(), None, NOW + timedelta(minutes=3))
+    text = valid(card)["text"]
+    assert "Group prod is no longer in the inventory" in text
+    assert "cannot be voted on or launched" in text
+    assert f":+1: <@{ALICE}> approved" in text
+    assert "no longer counts" not in text
+    assert action_ids(card) == [actions.CHECK_DETAILS]
+    assert card.text == f"LU-17: LKU on lpar01, requested by <@{REQUESTER}>: approved"
+
+    ended = apply(running(), Finish(outcome="succeeded"), prod_policy(), NOW + timedelta(hours=1))
+    text = valid(render_request_card(ended, None, NOW + timedelta(hours=2)))["text"]
+    assert "Ended" in text
+    assert "Group prod is no longer in the inventory" in text
+
+
 def test_the_checklist_shows_each_verdict_and_folds_the_evidence_into_a_menu() -> None:
     card = render_request_card(pending(), PROD, NOW)
     text = valid(card)["text"]
