@@ -16,7 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.settings import Settings
-from storage.errors import StorageError
+from storage.audit import parse_anchor
+from storage.errors import BadAnchor, StorageError
 from storage.reports import evidence, evidence_csv, evidence_json, history
 from storage.store import Store
 
@@ -47,22 +48,53 @@ def audit_command() -> None:
     """Check the audit trail's hash chain, or export the evidence for auditors."""
 
 
+def _anchor(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return parse_anchor(value)
+    except BadAnchor as error:
+        raise click.BadParameter(str(error)) from error
+
+
 @audit_command.command("verify")
 @_db_option
-def verify_command(db_path: Path | None) -> None:
+@click.option(
+    "--head",
+    "anchor",
+    callback=_anchor,
+    metavar="HASH",
+    help="An anchored head hash (lkubot's notice of a request's end shows one): also check "
+    "that it is still in the chain, which catches rows cut off the end and a chain rewritten "
+    "with recomputed hashes.",
+)
+def verify_command(db_path: Path | None, anchor: str | None) -> None:
     """Walk the hash chain: exit 0 with the row count when intact, exit 1 naming the first
-    bad row when not. Keep the printed head hash elsewhere to detect a cut-off later."""
+    bad row when not, or when the --head HASH is not in it. The chain alone cannot show rows
+    cut off its end, nor a chain rewritten whole: check the newest anchored head for that."""
     with _store(db_path) as store:
-        report = store.verify_audit()
-    if report.intact:
-        click.echo(f"Audit chain intact: {report.rows} rows, head {report.head or '(empty)'}.")
-        return
-    click.echo(
-        f"Audit chain broken at row {report.first_bad_id}: {report.problem}. "
-        f"{report.rows} rows before it are intact.",
-        err=True,
-    )
-    sys.exit(1)
+        report = store.verify_audit(anchor=anchor)
+    if not report.intact:
+        click.echo(
+            f"Audit chain broken at row {report.first_bad_id}: {report.problem}. "
+            f"{report.rows} rows before it are intact.",
+            err=True,
+        )
+        sys.exit(1)
+    if not report.anchored:
+        click.echo(
+            f"The anchored head {anchor} is not in the audit chain ({report.rows} rows): rows "
+            "were removed after it, or the chain was rewritten since it was anchored. Compare "
+            "with a backup of the database taken before that notice.",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"Audit chain intact: {report.rows} rows, head {report.head or '(empty)'}.")
+    if anchor is not None:
+        click.echo(
+            f"The anchored head {anchor} is row {report.anchor_row}: nothing recorded up to it "
+            "was changed or removed."
+        )
 
 
 @audit_command.command("export")

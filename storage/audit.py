@@ -1,10 +1,15 @@
 """The append-only audit trail and its hash chain.
 
 Each row's `hash` is SHA-256 over the previous row's hash and this row's content, so changing,
-removing or reordering any row breaks every hash after it. Triggers refuse UPDATE and DELETE;
-the chain catches what bypasses SQLite (someone editing the file, or dropping the triggers).
-What the chain alone cannot show is the newest rows being cut off: keep the head hash that
-`lkubot audit verify` prints somewhere else (a ticket, a log) to detect that.
+removing or reordering a row breaks the link to every row after it. Triggers refuse UPDATE and
+DELETE; the chain catches a careless edit that bypasses SQLite. It is plain SHA-256, with no
+secret: whoever can write the file can also cut off the newest rows, or change a row and
+recompute every hash after it, and the chain alone then looks intact.
+
+So the head is anchored outside the database: the bot ends each notice of a request's end
+with the head's first `ANCHOR_DIGITS` hex digits (`AuditHead.anchor`), in a Slack channel the
+database cannot change. `verify_chain(db, anchor=...)` checks that an anchored head is still
+in the intact chain; a cut or a rewrite that reaches back to it makes it disappear.
 
 The hashed text of a row, `HASHED_FORM`, is: the previous hash, a newline, then the compact
 sorted-key JSON of `{"id", "at", "actor", "action", "request_id", "lpar", "detail"}` where
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +28,14 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 from sqlite_utils import Database
 
+from storage.errors import BadAnchor
+
 GENESIS = "0" * 64
+
+ANCHOR_DIGITS = 16
+"""Hex digits of a head hash an anchor keeps: 64 bits, so a rewritten chain whose row hash
+starts with an anchor takes about 2**64 SHA-256 tries to forge, while a notice stays short."""
+_ANCHOR = re.compile(rf"[0-9a-f]{{{ANCHOR_DIGITS},64}}")
 
 SYSTEM_ACTOR = "lkubot"
 """The audit actor for what lkubot itself observed."""
@@ -44,6 +57,20 @@ class AuditRow(BaseModel):
     hash: str
 
 
+class AuditHead(BaseModel):
+    """The newest row of the chain."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: int
+    hash: str
+
+    @property
+    def anchor(self) -> str:
+        """What a notice shows of the head, for `lkubot audit verify --head` later."""
+        return self.hash[:ANCHOR_DIGITS]
+
+
 class ChainReport(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -53,10 +80,21 @@ class ChainReport(BaseModel):
     """The hash of the last good row: write it down to detect later truncation."""
     first_bad_id: int | None = None
     problem: str | None = None
+    anchor: str | None = None
+    """The anchored head that was looked for, if any."""
+    anchor_row: int | None = None
+    """The row whose hash starts with `anchor`, when it is in the intact part of the chain."""
 
     @property
     def intact(self) -> bool:
+        """Every row links to the one before it (which says nothing of rows cut off the end,
+        nor of a chain rewritten whole: `anchored` does)."""
         return self.first_bad_id is None
+
+    @property
+    def anchored(self) -> bool:
+        """The chain is intact and holds the anchored head (True when none was given)."""
+        return self.intact and (self.anchor is None or self.anchor_row is not None)
 
 
 def to_text(moment: datetime) -> str:
@@ -132,9 +170,28 @@ def audit_rows(
         yield _to_model(dict(zip(columns, values, strict=True)))
 
 
-def verify_chain(db: Database) -> ChainReport:
-    """Walk the whole chain; report the first row whose id, link or hash is wrong."""
+def audit_head(db: Database) -> AuditHead | None:
+    """The newest row, or None while the chain is empty."""
+    row = db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    return AuditHead(id=row[0], hash=row[1]) if row else None
+
+
+def parse_anchor(text: str) -> str:
+    """An anchored head as typed (any case), or `BadAnchor`."""
+    anchor = text.strip().lower()
+    if not _ANCHOR.fullmatch(anchor):
+        raise BadAnchor(
+            f"{text!r} is not an anchored head: give {ANCHOR_DIGITS} to 64 hex digits of the "
+            "head hash, as lkubot's notices show it (e.g. 91f4b02f4d5d3a42)."
+        )
+    return anchor
+
+
+def verify_chain(db: Database, *, anchor: str | None = None) -> ChainReport:
+    """Walk the whole chain; report the first row whose id, link or hash is wrong, and the
+    row that `anchor` (from `parse_anchor`) names, if it is in the intact part."""
     expected_id, prev_hash, count = 1, GENESIS, 0
+    anchor_row: int | None = None
     cursor = db.execute(
         "SELECT id, at, actor, action, request_id, lpar, detail, prev_hash, hash "
         "FROM audit ORDER BY id"
@@ -151,9 +208,15 @@ def verify_chain(db: Database) -> ChainReport:
             problem = "its content does not match its hash (the row was changed)"
         if problem:
             head = prev_hash if count else None
-            return ChainReport(rows=count, head=head, first_bad_id=row["id"], problem=problem)
+            return ChainReport(
+                rows=count, head=head, first_bad_id=row["id"], problem=problem, anchor=anchor
+            )
+        if anchor is not None and anchor_row is None and row["hash"].startswith(anchor):
+            anchor_row = row["id"]
         prev_hash, expected_id, count = row["hash"], expected_id + 1, count + 1
-    return ChainReport(rows=count, head=prev_hash if count else None)
+    return ChainReport(
+        rows=count, head=prev_hash if count else None, anchor=anchor, anchor_row=anchor_row
+    )
 
 
 def _to_model(row: Mapping[str, Any]) -> AuditRow:

@@ -4,7 +4,8 @@ StorageError
 ├── DatabaseMissing       `--db FILE` names no file (read-only commands never create one)
 ├── DatabaseTooNew        written by a newer lkubot: refuse rather than misread it
 ├── NotFound              no such request or run
-└── ConcurrentChange      someone else changed the row first (compare-and-set lost)
+├── ConcurrentChange      someone else changed the row first (compare-and-set lost)
+└── BadAnchor             an anchored head hash given to check is not one
 
 liveupdate.errors.Refused
 └── LparLocked            a run or an admin hold already owns the LPAR
@@ -32,6 +33,10 @@ class NotFound(StorageError):
 
 
 class ConcurrentChange(StorageError):
+    pass
+
+
+class BadAnchor(StorageError):
     pass
 
 

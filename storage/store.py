@@ -29,7 +29,15 @@ from typing import Concatenate, ParamSpec, Self, TypeVar
 
 from sqlite_utils import Database
 
-from storage.audit import AuditRow, ChainReport, audit_rows, verify_chain
+from storage.audit import (
+    AuditHead,
+    AuditRow,
+    ChainReport,
+    audit_head,
+    audit_rows,
+    parse_anchor,
+    verify_chain,
+)
 from storage.database import open_database
 from storage.locks import Locks
 from storage.requests import Requests
@@ -58,8 +66,14 @@ class Store(Requests, Runs, Locks):
 
     # Audit ----------------------------------------------------------------------------------
 
-    def verify_audit(self) -> ChainReport:
-        return verify_chain(self.db)
+    def verify_audit(self, *, anchor: str | None = None) -> ChainReport:
+        """Walk the chain; with `anchor` (a head hash as a notice showed it, `BadAnchor` when
+        it is none) also look for that head in it."""
+        return verify_chain(self.db, anchor=parse_anchor(anchor) if anchor is not None else None)
+
+    def audit_head(self) -> AuditHead | None:
+        """The chain's newest row: what the bot's notices anchor."""
+        return audit_head(self.db)
 
     def audit_trail(self, request_id: str) -> list[AuditRow]:
         return list(audit_rows(self.db, request_id=request_id))

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from bot.cli import main
 from liveupdate.errors import AlreadyVoted
 from liveupdate.requests import Approve, Reject
-from storage.audit import append_audit, row_hash
+from storage.audit import GENESIS, append_audit, parse_anchor, row_hash
+from storage.errors import BadAnchor
 from storage.store import Store
 from tests.policy.factory import ALICE, CAROL
 from tests.storage.conftest import NOW, open_approved, open_pending
@@ -125,3 +126,119 @@ def test_verify_reads_the_database_named_by_lkubot_db(
     result = CliRunner().invoke(main, ["audit", "verify"])
     assert result.exit_code == 0
     assert "1 rows" in result.output
+
+
+# --- anchors: the head hash kept outside the database ----------------------------------------
+
+
+def _rewrite_chain(db_path: Path, row_id: int, actor: str) -> None:
+    """What someone with the file and a little Python could do: change a row and recompute
+    every hash from it on, so the chain alone looks intact."""
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    rows = [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY id")]
+    prev_hash = rows[row_id - 2]["hash"] if row_id > 1 else GENESIS
+    conn.executescript(
+        "DROP TRIGGER audit_is_append_only_update; DROP TRIGGER audit_is_append_only_delete;"
+    )
+    for row in rows[row_id - 1 :]:
+        if row["id"] == row_id:
+            row["actor"] = actor
+        row["prev_hash"] = prev_hash
+        row["hash"] = prev_hash = row_hash(prev_hash, row)
+        conn.execute(
+            "UPDATE audit SET actor = ?, prev_hash = ?, hash = ? WHERE id = ?",
+            [row["actor"], row["prev_hash"], row["hash"], row["id"]],
+        )
+    conn.commit()
+    conn.close()
+
+
+def test_the_head_is_the_newest_row_and_its_anchor_is_16_hex_digits(store: Store, policy) -> None:
+    assert store.audit_head() is None
+    request = open_approved(store, policy)
+    head = store.audit_head()
+    assert head is not None
+    assert (head.id, head.hash) == (3, store.audit_trail(request.id)[-1].hash)
+    assert head.anchor == head.hash[:16]
+
+
+def test_an_anchored_head_is_found_while_the_chain_grows(store: Store, policy) -> None:
+    open_approved(store, policy)
+    head = store.audit_head()
+    assert head is not None
+    open_approved(store, policy, "lpar02")
+    report = store.verify_audit(anchor=head.anchor.upper())
+    assert report.intact
+    assert report.anchored
+    assert (report.anchor_row, report.rows) == (3, 6)
+
+
+def test_rows_cut_off_after_the_anchor_are_caught(store: Store, policy, db_path: Path) -> None:
+    open_approved(store, policy)
+    head = store.audit_head()
+    assert head is not None
+    open_approved(store, policy, "lpar02")
+    _tamper(db_path, "DELETE FROM audit WHERE id >= 3")
+    report = Store.open(db_path).verify_audit(anchor=head.anchor)
+    # The two rows left link up: only the anchor shows that the chain was cut.
+    assert report.intact
+    assert report.rows == 2
+    assert not report.anchored
+    assert report.anchor_row is None
+
+
+def test_a_chain_rewritten_with_recomputed_hashes_is_caught_by_its_anchor(
+    store: Store, policy, db_path: Path
+) -> None:
+    open_approved(store, policy)
+    head = store.audit_head()
+    assert head is not None
+    _rewrite_chain(db_path, row_id=2, actor="U0MALLORY1")
+    rewritten = Store.open(db_path)
+    assert rewritten.verify_audit().intact, "a full rewrite cannot be seen from the chain alone"
+    assert not rewritten.verify_audit(anchor=head.anchor).anchored
+
+
+def test_a_broken_chain_is_reported_broken_whatever_the_anchor(
+    store: Store, policy, db_path: Path
+) -> None:
+    open_approved(store, policy)
+    head = store.audit_head()
+    assert head is not None
+    _tamper(db_path, "UPDATE audit SET actor = 'U0MALLORY1' WHERE id = 2")
+    report = Store.open(db_path).verify_audit(anchor=head.anchor)
+    assert report.first_bad_id == 2
+    assert not report.intact
+    assert not report.anchored
+
+
+@pytest.mark.parametrize("text", ["91f4b02f", "91f4b02f4d5d3a4", "91f4b02f4d5d3a4g", "", "0" * 65])
+def test_an_anchor_needs_16_to_64_hex_digits(text: str) -> None:
+    with pytest.raises(BadAnchor, match="16 to 64 hex digits"):
+        parse_anchor(text)
+
+
+def test_verify_head_from_the_command_line(store: Store, policy, db_path: Path) -> None:
+    open_approved(store, policy)
+    head = store.audit_head()
+    assert head is not None
+    runner = CliRunner()
+    args = ["audit", "verify", "--db", str(db_path), "--head", head.anchor]
+    kept = runner.invoke(main, args)
+    assert kept.exit_code == 0, kept.output
+    assert kept.output == (
+        f"Audit chain intact: 3 rows, head {head.hash}.\n"
+        f"The anchored head {head.anchor} is row 3: nothing recorded up to it was changed "
+        "or removed.\n"
+    )
+    _rewrite_chain(db_path, row_id=3, actor="U0MALLORY1")
+    rewritten = runner.invoke(main, args)
+    assert rewritten.exit_code == 1
+    assert rewritten.output.startswith(
+        f"The anchored head {head.anchor} is not in the audit chain (3 rows): rows were "
+        "removed after it, or the chain was rewritten since it was anchored."
+    )
+    short = runner.invoke(main, ["audit", "verify", "--db", str(db_path), "--head", "91f4"])
+    assert short.exit_code == 2
+    assert "16 to 64 hex digits" in short.output
