@@ -48,6 +48,11 @@ def build_app(parts: BotParts) -> tuple[AsyncApp, Workflow]:
         # An explicit value, so bolt never looks in the environment for one.
         signing_secret=parts.signing_secret or "",
         request_verification_enabled=parts.signing_secret is not None,
+        # Every listener acks first and only hands its work to the task registry, so running
+        # it inline answers Slack in the same pass over the request; bolt's default runs it
+        # as another task and polls for the ack every 10 ms, which under load puts each ack
+        # behind everything else the event loop has queued (bench/bench_ack.py).
+        process_before_response=True,
         logger=logging.getLogger("lkubot.bolt"),
         name="lkubot",
     )
