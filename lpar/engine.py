@@ -64,8 +64,9 @@ from lpar import remote
 from lpar.bus import ProgressBus
 from lpar.inventory import GROUP_PREFIX, Inventory, Lpar
 from lpar.options import EngineOptions
-from lpar.preview import PreviewLimits, preview_lpar
+from lpar.preview import PreviewLimits, Recheck, preview_lpar, recheck_lpar
 from lpar.progress import CommandOutcome, Progress
+from lpar.rechecks import refuse_rechecks
 from lpar.records import RunRecords
 from lpar.refusals import LluSelectionRefused, LparBusy, NotRunning
 from lpar.rollout import Rollout
@@ -215,10 +216,12 @@ class Engine:
         """Launch an approved request and return at once, its runs going on in the background.
 
         Checks the launch rules first (quorum, expiry, freeze, window: the `Refused` errors of
-        `liveupdate.requests.check_launch`), then previews every LPAR of the request again and
-        lets storage compare fingerprints: when anything changed the request comes back
-        `void` and nothing runs. `LparLocked` (a `Refused`) names who holds a locked LPAR.
-        For a group only the canary's run exists when this returns.
+        `liveupdate.requests.check_launch`) and that no LPAR of the request is held
+        (`LparLocked`, naming the holder), then previews every LPAR again and lets storage
+        compare fingerprints: when anything changed the request comes back `void` and nothing
+        runs. A new preview that could not be done (`RecheckUnavailable`) or whose checks
+        fail now (`RecheckFailed`) refuses the launch and leaves the request approved (see
+        `lpar.rechecks`). For a group only the canary's run exists when this returns.
 
         `llu_pids` (LLU on one LPAR only) limits the update to some of the processes its
         preview listed (`llvupdate -p`); by default every capable process (`-a`)."""
@@ -233,25 +236,14 @@ class Engine:
                 "be launched: preview again."
             )
         lpars = [lpar for _, lpar in members if lpar is not None]
-        approved = {p.lpar: p for p in request.previews}
-        now = self.clock()
-        again = await asyncio.gather(
-            *(
-                preview_lpar(
-                    self.ssh,
-                    lpar,
-                    request.kind,
-                    now=now,
-                    items=approved[lpar.name].filesets or ("update_all",),
-                    media=approved[lpar.name].media,
-                    limits=self._limits(),
-                )
-                for lpar in lpars
-            )
-        )
+        # A busy LPAR refuses AIX's preview: look at the locks before previewing again, so
+        # that another run there never makes the approved request void.
+        await self.records.check_free(request.lpars)
+        again = await asyncio.gather(*(self._recheck(request, lpar) for lpar in lpars))
+        refuse_rechecks(request, again)
         event = Launch(
             user=user,
-            fingerprints={p.lpar: p.fingerprint for p in again},
+            fingerprints={r.result.lpar: r.result.fingerprint for r in again},
             override_reason=override_reason,
         )
         rollout = Rollout(self._context, request, list(members), llu_pids=pids)
@@ -267,6 +259,18 @@ class Engine:
             rollout.request = launched.request
             self._drive(rollout)
         return launched
+
+    async def _recheck(self, request: Request, lpar: Lpar) -> Recheck:
+        approved = next(p for p in request.previews if p.lpar == lpar.name)
+        return await recheck_lpar(
+            self.ssh,
+            lpar,
+            request.kind,
+            now=self.clock(),
+            items=approved.filesets or ("update_all",),
+            media=approved.media,
+            limits=self._limits(),
+        )
 
     def _llu_selection(
         self, request: Request, pids: Sequence[int] | None

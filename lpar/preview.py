@@ -45,6 +45,22 @@ class PreviewLimits(BaseModel):
     total: float = Field(default=2100.0, gt=0)
 
 
+BUSY_CODE = "1430-906"
+"""What the simulator prints when another live update runs on the LPAR (SIMULATED: IBM's code
+for this case is not public). A preview that meets it was not carried out."""
+
+
+class Recheck(BaseModel):
+    """A preview made again (at launch, before a later wave), and whether it could be done."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    result: PreviewResult
+    unavailable: str | None = None
+    """Why it says nothing about what was approved: a command got no answer (unreachable,
+    dropped, timed out) or another live update runs there. Try again later."""
+
+
 def reading_of(command: remote.RemoteCommand, result: CommandResult | SshError) -> Reading:
     """What a command gave, an SSH failure included, as the checklist reads it."""
     if isinstance(result, SshError):
@@ -112,6 +128,21 @@ async def preview_lpar(
     Raises `pydantic.ValidationError` (before anything is sent) when `items` or `media` are
     not valid names or paths; an unreachable LPAR gives a failed result instead of an error.
     """
+    checked = await recheck_lpar(ssh, lpar, kind, now=now, items=items, media=media, limits=limits)
+    return checked.result
+
+
+async def recheck_lpar(
+    ssh: Connections,
+    lpar: Lpar,
+    kind: UpdateKind,
+    *,
+    now: datetime,
+    items: Sequence[str] = ("update_all",),
+    media: str | None = None,
+    limits: PreviewLimits | None = None,
+) -> Recheck:
+    """`preview_lpar`, saying also whether the preview could be carried out at all."""
     limits = limits or PreviewLimits()
     lku = kind is UpdateKind.LKU
     media = (media or lpar.media) if lku else None
@@ -137,7 +168,8 @@ async def preview_lpar(
     try:
         await ssh.connect(lpar)
     except SshError as exc:
-        return result(PreviewOutcome.FAILED, [check_connection(lpar.name, str(exc))], oslevel="")
+        failed = result(PreviewOutcome.FAILED, [check_connection(lpar.name, str(exc))], oslevel="")
+        return Recheck(result=failed, unavailable=str(exc))
 
     commands: dict[str, remote.RemoteCommand] = {
         "oslevel": remote.oslevel(),
@@ -190,10 +222,20 @@ async def preview_lpar(
     preview = reading("preview")
     verdict, outcome = check_lku_preview(preview) if lku else check_llu_preview(preview)
     checks.append(verdict)
-    return result(
+    done = result(
         outcome,
         checks,
         oslevel=level,
         lvupdate_data=lvupdate_data or "",
         raw_output=preview.output if preview.error is None else preview.error,
     )
+    readings = [*pre_readings, *(reading(name) for name in ("preview", *commands))]
+    return Recheck(result=done, unavailable=_unavailable(readings, preview))
+
+
+def _unavailable(readings: Sequence[Reading], preview: Reading) -> str | None:
+    """Why the readings say nothing about the LPAR, if they do not."""
+    if BUSY_CODE in preview.output:
+        return f"another live update runs there (`{preview.command}`: {preview.last_line()})"
+    lost = next((r for r in readings if r.error is not None), None)
+    return f"`{lost.command}` got no answer: {lost.error}" if lost is not None else None

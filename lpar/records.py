@@ -29,6 +29,10 @@ class RunRecords(Protocol):
         unfinished run, yet must go on after a restart)."""
         ...
 
+    async def check_free(self, lpars: Sequence[str]) -> None:
+        """`LparLocked` (a `Refused`) naming the holder unless every LPAR is free."""
+        ...
+
     async def launch(
         self,
         request_id: str,

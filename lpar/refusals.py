@@ -4,7 +4,9 @@
     ├── CancelRefused       the run has passed the point of no return (or has ended)
     ├── NotRunning          no run of this request is going on in this lkubot
     ├── LluSelectionRefused an LLU launch named processes the preview did not list
-    └── LparBusy            a clean-up asked for while a run is on the LPAR
+    ├── LparBusy            a clean-up asked for while a run is on the LPAR
+    ├── RecheckUnavailable  the launch's new preview could not be carried out: try again later
+    └── RecheckFailed       the new preview saw the same as approved, but a check fails now
 
 Refusals change nothing and send nothing to the LPAR.
 """
@@ -27,4 +29,12 @@ class LluSelectionRefused(Refused):
 
 
 class LparBusy(Refused):
+    pass
+
+
+class RecheckUnavailable(Refused):
+    pass
+
+
+class RecheckFailed(Refused):
     pass

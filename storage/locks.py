@@ -7,16 +7,20 @@ change, and a run that ends releases its lock together with its last state.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlite_utils import Database
 
 from liveupdate.errors import WrongState
 from liveupdate.policy import Freeze
-from liveupdate.runs import Lock
+from liveupdate.runs import Lock, RunState
 from storage.audit import SYSTEM_ACTOR, append_audit, to_text
 from storage.database import write_transaction
 from storage.errors import LparLocked, NotFound
+
+UNFINISHED = (RunState.STARTING.value, RunState.RUNNING.value, RunState.UNKNOWN.value)
+"""Run states that hold their LPAR."""
 
 
 class Locks:
@@ -45,6 +49,10 @@ class Locks:
                     "cancel the run instead."
                 )
             release_lock(self.db, lpar, owner=lock.owner, actor=by, now=now)
+
+    def check_free(self, lpars: Sequence[str]) -> None:
+        """Refuse (`LparLocked`, naming the holder) unless every LPAR of `lpars` is free."""
+        require_free(self.db, lpars)
 
     def freeze(self) -> Freeze:
         return current_freeze(self.db)
@@ -77,6 +85,36 @@ def lock_of(db: Database, lpar: str) -> Lock | None:
     return Lock.model_validate(row) if row else None
 
 
+def require_free(db: Database, lpars: Iterable[str]) -> None:
+    """`LparLocked` when any of `lpars` is held (by a run, an admin or a clean-up) or has a
+    run that has not ended; a run keeps its lock until it ends, so the second look only
+    catches records that disagree with each other."""
+    for lpar in lpars:
+        held = lock_of(db, lpar)
+        if held is not None:
+            raise LparLocked(held_sentence(held))
+        row = next(
+            db.query(
+                "SELECT id, state FROM runs WHERE lpar = ? AND state IN (?, ?, ?) "
+                "ORDER BY started_at LIMIT 1",
+                [lpar, *UNFINISHED],
+            ),
+            None,
+        )
+        if row is not None:
+            raise LparLocked(
+                f"{lpar} has run {row['id']}, which has not ended ({row['state']}): wait until "
+                "it ends, or have an admin close it with /lku resolve."
+            )
+
+
+def held_sentence(lock: Lock) -> str:
+    return (
+        f"{lock.lpar} is held by {lock.owner} since {lock.since:%Y-%m-%d %H:%M %Z} "
+        f"({lock.reason}): wait until it is released."
+    )
+
+
 def take_lock(
     db: Database,
     lpar: str,
@@ -90,10 +128,7 @@ def take_lock(
     """Lock `lpar` for `owner`, or `LparLocked` naming who holds it already."""
     held = lock_of(db, lpar)
     if held is not None:
-        raise LparLocked(
-            f"{lpar} is held by {held.owner} since {held.since:%Y-%m-%d %H:%M %Z} "
-            f"({held.reason}): wait until it is released."
-        )
+        raise LparLocked(held_sentence(held))
     lock = Lock(lpar=lpar, owner=owner, reason=reason, since=now)
     db.table("locks").insert({**lock.model_dump(), "since": to_text(now)})
     append_audit(

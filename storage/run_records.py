@@ -27,6 +27,9 @@ class StoredRunRecords:
     async def active_requests(self) -> list[Request]:
         return await self.store.call(Store.list_requests, states=ACTIVE_STATES, limit=ACTIVE_LIMIT)
 
+    async def check_free(self, lpars: Sequence[str]) -> None:
+        await self.store.call(Store.check_free, lpars)
+
     async def launch(
         self,
         request_id: str,

@@ -27,7 +27,7 @@ from liveupdate.runs import (
 from storage.audit import SYSTEM_ACTOR, append_audit, to_text
 from storage.database import write_transaction
 from storage.errors import ConcurrentChange, NotFound, StorageError
-from storage.locks import release_lock, take_lock
+from storage.locks import release_lock, require_free, take_lock
 from storage.requests import load_request, save_request, with_freeze
 from storage.rows import run_from_row, run_row
 
@@ -46,10 +46,12 @@ class Runs:
         """Launch: the request becomes running and one run (with its LPAR lock) starts for
         each LPAR in `log_dirs` (LPAR -> log directory on it), all in one transaction. If a
         re-check saw another fingerprint the request becomes void and nothing starts. If any
-        LPAR is locked, `LparLocked` names the holder and nothing changes."""
+        LPAR of the request is held (or has a run going on), `LparLocked` names the holder
+        and nothing changes: a busy LPAR never voids a request."""
         with write_transaction(self.db):
             before = load_request(self.db, request_id)
             after = apply(before, event, with_freeze(self.db, policy), now)
+            require_free(self.db, before.lpars)
             save_request(self.db, before, after, event=event, actor=event.user, now=now)
             runs: list[Run] = []
             if after.state is RequestState.RUNNING:
