@@ -159,25 +159,28 @@ class _Link:
         self.lock = asyncio.Lock()
         self.channels = asyncio.Semaphore(options.channels_per_lpar)
         self.conn: asyncssh.SSHClientConnection | None = None
-        self.attempts = 0
+        self.attempts_ended = 0
         self.failure: SshError | None = None
 
     async def connection(self) -> asyncssh.SSHClientConnection:
-        seen = self.attempts
+        # Counted when an attempt ends, not when it starts: a caller that arrives while one is
+        # under way waits for that one, and shares its answer.
+        seen = self.attempts_ended
         async with self.lock:
             if self.conn is not None and not self.conn.is_closed():
                 return self.conn
-            if self.attempts != seen and self.failure is not None:
+            if self.attempts_ended != seen and self.failure is not None:
                 # An attempt made while this caller waited has just failed: share its answer
                 # rather than queueing one more connect timeout per waiting command.
                 raise copy.copy(self.failure)
-            self.attempts += 1
+            self.failure = None  # an attempt cut short (cancelled) has no answer to share
             try:
                 self.conn = await _connect(self.lpar, self.options)
             except SshError as exc:
                 self.failure = exc
                 raise
-            self.failure = None
+            finally:
+                self.attempts_ended += 1
             log.info("connected to %s (%s)", self.lpar.name, self.lpar.address)
             return self.conn
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -55,8 +56,19 @@ async def eventually(condition: Callable[[], bool]) -> None:
             await asyncio.sleep(0.005)
 
 
+@dataclass
+class SilentServer:
+    port: int
+    writers: list[asyncio.StreamWriter] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        """Connections accepted so far: how many logins were attempted."""
+        return len(self.writers)
+
+
 @asynccontextmanager
-async def silent_server() -> AsyncIterator[int]:
+async def silent_server() -> AsyncIterator[SilentServer]:
     """A TCP port that accepts and then says nothing, like a hung sshd."""
     writers: list[asyncio.StreamWriter] = []
 
@@ -65,7 +77,7 @@ async def silent_server() -> AsyncIterator[int]:
 
     server = await asyncio.start_server(hold, "127.0.0.1", 0)
     try:
-        yield server.sockets[0].getsockname()[1]
+        yield SilentServer(server.sockets[0].getsockname()[1], writers)
     finally:
         for writer in writers:
             writer.close()

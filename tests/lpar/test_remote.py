@@ -99,13 +99,19 @@ def test_the_detached_start_has_exactly_the_documented_shape() -> None:
 
 
 def test_the_detached_start_really_detaches_and_writes_its_markers(tmp_path: Path) -> None:
-    # Run the exact line through a POSIX shell: the wrapper must return at once, and the log
+    # Run the exact line through a POSIX shell: the wrapper must return while the operation
+    # still runs (it waits for a file the test creates afterwards, at most 10 s), and the log
     # must hold the operation's output between the pid marker and the exit marker.
-    log = tmp_path / "op.log"
-    operation = remote.RemoteCommand(shlex.join(["sh", "-c", "echo working; sleep 0.2; exit 3"]))
-    started = time.monotonic()
-    subprocess.run(["sh", "-c", remote.start_detached(operation, str(log)).line], check=True)
-    assert time.monotonic() - started < 0.2
+    log, go = tmp_path / "op.log", tmp_path / "go"
+    script = (
+        f"echo working; i=0; while [ ! -e {shlex.quote(str(go))} ] && [ $i -lt 200 ]; "
+        "do sleep 0.05; i=$((i+1)); done; exit 3"
+    )
+    operation = remote.RemoteCommand(shlex.join(["sh", "-c", script]))
+    wrapper = remote.start_detached(operation, str(log)).line
+    subprocess.run(["sh", "-c", wrapper], check=True, timeout=8)
+    assert not (log.exists() and "lkubot-exit" in log.read_text()), "it waited for the end"
+    go.touch()
     deadline = time.monotonic() + 10
     # The background job opens the log itself, so the file may appear a moment later.
     while not (log.exists() and log.read_text().endswith("lkubot-exit: 3\n")):
