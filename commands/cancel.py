@@ -12,9 +12,7 @@ from storage.store import Store
 async def cancel(services: Services, request_id: str, user: str) -> Request | CancelSent:
     """The cancelled request, or what the engine sent to stop its running runs."""
     request = await services.store.call(Store.get_request, request_id)
-    policy = await services.policy_of(request)
     if request.state in (RequestState.RUNNING, RequestState.UNKNOWN):
+        policy = await services.policy_of(request)
         return await services.engine.cancel(request_id, user=user, policy=policy)
-    return await services.store.call(
-        Store.apply, request_id, Cancel(user=user), policy, services.clock()
-    )
+    return await services.decide(request_id, Cancel(user=user))

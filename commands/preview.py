@@ -3,8 +3,8 @@ LPAR of the target, then a request opened from what it saw (pending, or preview_
 
 from __future__ import annotations
 
+from commands import words
 from commands.services import Services
-from commands.words import Preview
 from liveupdate.checks import UpdateKind
 from liveupdate.errors import Refused
 from liveupdate.requests import Request
@@ -18,7 +18,7 @@ class PreviewRefused(Refused):
     """The preview cannot be asked for like this."""
 
 
-def group_of(services: Services, command: Preview) -> str:
+def group_of(services: Services, command: words.Preview) -> str:
     """The inventory group whose policy applies to the target; `UnknownTargetError` (with a
     suggestion) for a name the inventory does not know, checked before any SSH."""
     lpars = services.inventory.resolve(str(command.target))
@@ -27,7 +27,7 @@ def group_of(services: Services, command: Preview) -> str:
     return command.target.name if command.target.is_group else lpars[0].group
 
 
-async def preview(services: Services, command: Preview, user: str) -> Request:
+async def preview(services: Services, command: words.Preview, user: str) -> Request:
     target = str(command.target)
     group = group_of(services, command)
     kind = UpdateKind(command.kind)

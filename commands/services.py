@@ -12,7 +12,7 @@ from typing import Protocol
 
 from liveupdate.errors import Refused
 from liveupdate.policy import EffectivePolicy, GroupPolicy, is_among
-from liveupdate.requests import Request
+from liveupdate.requests import Approve, Cancel, Reject, Request
 from lpar.engine import Engine
 from lpar.inventory import Inventory
 from storage.store import AsyncStore, Store
@@ -64,6 +64,13 @@ class Services:
 
     async def policy_of(self, request: Request) -> EffectivePolicy:
         return await self.policy(request.group)
+
+    async def decide(self, request_id: str, event: Approve | Reject | Cancel) -> Request:
+        """A person's vote or cancel, judged by the rules of the request's group as they are
+        now (the clicker is authorised, not the message); storage decides in one transaction."""
+        request = await self.store.call(Store.get_request, request_id)
+        policy = await self.policy_of(request)
+        return await self.store.call(Store.apply, request_id, event, policy, self.clock())
 
     async def is_admin(self, user: str, *, group: str | None = None) -> bool:
         """A global admin, or an admin of `group` when given (user groups resolved first)."""

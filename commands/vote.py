@@ -9,30 +9,13 @@ from __future__ import annotations
 
 from commands.services import Services
 from liveupdate.requests import Approve, Reject, Request
-from storage.store import Store
 
 
 async def approve(services: Services, request_id: str, user: str, comment: str = "") -> Request:
     """Record `user`'s approval; returns the request (approved once the quorum is met)."""
-    request = await services.store.call(Store.get_request, request_id)
-    policy = await services.policy_of(request)
-    return await services.store.call(
-        Store.apply,
-        request_id,
-        Approve(user=user, comment=comment),
-        policy,
-        services.clock(),
-    )
+    return await services.decide(request_id, Approve(user=user, comment=comment))
 
 
 async def reject(services: Services, request_id: str, user: str, reason: str) -> Request:
     """Record `user`'s rejection, which ends the request."""
-    request = await services.store.call(Store.get_request, request_id)
-    policy = await services.policy_of(request)
-    return await services.store.call(
-        Store.apply,
-        request_id,
-        Reject(user=user, reason=reason),
-        policy,
-        services.clock(),
-    )
+    return await services.decide(request_id, Reject(user=user, reason=reason))

@@ -3,6 +3,10 @@
 Every word is checked against a strict pattern (`lpar.names`) here, so a bad command gets one
 private, specific sentence and changes nothing. Free text (comments, reasons) never reaches a
 shell: it is stored and shown, nothing else, and is cut to a sane length.
+
+Import the module and write `words.Approve`, `words.Lock`...: `liveupdate.requests.Approve`,
+`liveupdate.runs.Lock` and others share these names, and are what a command becomes once the
+rules accept it (tests/test_import_rules.py holds every module to this).
 """
 
 from __future__ import annotations

@@ -11,16 +11,17 @@ from bot.asker import Asker
 from bot.listeners.buttons import on_button
 from bot.views import actions
 from bot.workflow import Workflow
-from commands.words import Preview, parse_run_id, parse_target
+from commands import words
 
 
 def register(app: AsyncApp, workflow: Workflow) -> None:
     async def llu_preview(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
-        await workflow.preview(asker, Preview(kind="llu", target=parse_target(action["value"])))
+        target = words.parse_target(action["value"])
+        await workflow.preview(asker, words.Preview(kind="llu", target=target))
 
     async def cleanup(asker: Asker, action: dict[str, Any], body: dict[str, Any]) -> None:
         run_id = action["value"]
-        parse_run_id(run_id)  # a value lkubot did not write is refused before anything runs
+        words.parse_run_id(run_id)  # a value lkubot did not write is refused before anything runs
         await workflow.cleanup(asker, run_id)
 
     on_button(app, workflow, actions.LLU_PREVIEW, llu_preview)
