@@ -34,3 +34,11 @@ def test_every_command_has_help() -> None:
                 cmd = cmd.get_command(click.Context(cmd), word)
             assert cmd is not None
             assert (cmd.help or "").strip(), f"{path} has no help text"
+
+
+def test_each_command_is_registered_under_its_own_name() -> None:
+    ctx = click.Context(main)
+    for name in main.list_commands(ctx):
+        command = main.get_command(ctx, name)
+        assert command is not None
+        assert command.name == name
