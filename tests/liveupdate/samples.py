@@ -23,6 +23,16 @@ def success_lines() -> list[str]:
     return sample("lku-success-1.log").splitlines()
 
 
+def verbose_log(total: int = 100_000) -> str:
+    """The real successful run with installp's own lines in the middle, `total` lines in all,
+    as a verbose `geninstall -k` of many filesets prints them."""
+    lines = success_lines()
+    verbose = [
+        f"installp: APPLYING software for: bos.rte.{n} 7.3.3.0" for n in range(total - len(lines))
+    ]
+    return "\n".join([*lines[:20], *verbose, *lines[20:]])
+
+
 def shifted(lines: list[str], start: datetime) -> list[str]:
     """The same log with every timestamp moved so that the first one is `start`."""
     first = datetime.strptime(_STAMP.match(lines[0])[1], _FORMAT)  # type: ignore[index]

@@ -95,10 +95,16 @@ async def test_a_trigger_opens_one_modal_for_its_user(
 
 
 async def test_triggers_expire() -> None:
-    async with SlackEmulator.start(EmulatorConfig(trigger_ttl=0.05)) as slack:
+    ttl = 0.05
+    async with SlackEmulator.start(EmulatorConfig(trigger_ttl=ttl)) as slack:
         client = AsyncWebClient(token=slack.credentials.bot_token, base_url=slack.api_url)
+        loop = asyncio.get_running_loop()
         trigger = await _trigger(slack)
-        await asyncio.sleep(0.1)
+        issued_by = loop.time()
+        # The emulator times triggers on this loop's clock: wait until this one is past due.
+        async with asyncio.timeout(5):
+            while loop.time() <= issued_by + ttl:  # noqa: ASYNC110 (the condition is time)
+                await asyncio.sleep(ttl / 5)
         with pytest.raises(SlackApiError) as raised:
             await client.views_open(trigger_id=trigger, view=_modal())
         assert raised.value.response["error"] == "expired_trigger_id"

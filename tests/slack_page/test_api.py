@@ -254,8 +254,11 @@ async def test_a_command_the_app_did_not_register_is_refused(
 
 
 async def test_a_bot_too_slow_to_ack_is_reported() -> None:
+    reported = asyncio.Event()
+
     async def slow(request: web.Request) -> web.Response:
-        await asyncio.sleep(1)
+        # Answers only once the page has reported the timeout: the emulator cannot have waited.
+        await asyncio.wait_for(reported.wait(), timeout=10)
         return web.Response()
 
     bot_app = web.Application()
@@ -274,7 +277,10 @@ async def test_a_bot_too_slow_to_ack_is_reported() -> None:
             ) as slack,
             aiohttp.ClientSession(base_url=slack.base_url) as http,
         ):
-            outcome = await slash(http, "carol", "aix-team", "/lku")
+            try:
+                outcome = await slash(http, "carol", "aix-team", "/lku")
+            finally:
+                reported.set()
             [notice] = slack.state.ephemerals_for("carol")
     finally:
         await runner.cleanup()
