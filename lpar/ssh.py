@@ -113,7 +113,7 @@ class UnreachableError(SshError):
 class HostKeyError(SshError):
     """The LPAR's host key is not the one in known_hosts (or there is none)."""
 
-    def __init__(self, lpar: str, message: str, *, fingerprint: str | None) -> None:
+    def __init__(self, lpar: str, message: str, *, fingerprint: str | None = None) -> None:
         super().__init__(lpar, message)
         self.fingerprint = fingerprint
 
