@@ -244,7 +244,8 @@ class RunDriver(Following):
                 **self._event_fields(), command=operation.line, log_path=self.run.log_path
             )
         )
-        await self._save(RunState.RUNNING)
+        if not await self._claim_start():
+            return False
         try:
             result = await self._run_unsent_again(
                 remote.start_detached(operation, self.run.log_path),
@@ -263,6 +264,23 @@ class RunDriver(Following):
             return True
         if not result.ok:
             log.warning("%s: the detached start exited %s", self.run.id, result.exit_status)
+        return True
+
+    async def _claim_start(self) -> bool:
+        """Save the run running, only if it is still starting. Another lkubot on the same
+        database that got there first sends the start; this one then sends nothing."""
+        async with self._saving:
+            claimed = await self.records.claim_start(self.run.id, self._now())
+            if claimed is None:
+                self.run = await self.records.get_run(self.run.id)
+                log.error(
+                    "%s: another lkubot on this database started the run (it is %s); this one "
+                    "sends nothing and stops following it",
+                    self.run.id,
+                    self.run.state.value,
+                )
+                return False
+            self.run = claimed
         return True
 
     # --- cancel -----------------------------------------------------------------------------

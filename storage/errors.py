@@ -3,6 +3,7 @@
 StorageError
 ├── DatabaseMissing       `--db FILE` names no file (read-only commands never create one)
 ├── DatabaseTooNew        written by a newer lkubot: refuse rather than misread it
+├── DatabaseInUse         another lkubot runs on this database (`storage.instance_lock`)
 ├── NotFound              no such request or run
 ├── ConcurrentChange      someone else changed the row first (compare-and-set lost)
 └── BadAnchor             an anchored head hash given to check is not one
@@ -25,6 +26,10 @@ class DatabaseMissing(StorageError):
 
 
 class DatabaseTooNew(StorageError):
+    pass
+
+
+class DatabaseInUse(StorageError):
     pass
 
 

@@ -46,6 +46,9 @@ class StoredRunRecords:
     async def observe(self, request_id: str, event: SystemEvent, now: datetime) -> Request:
         return await self.store.call(Store.observe, request_id, event, now)
 
+    async def claim_start(self, run_id: str, now: datetime) -> Run | None:
+        return await self.store.call(Store.claim_start, run_id, now)
+
     async def get_run(self, run_id: str) -> Run:
         return await self.store.call(Store.get_run, run_id)
 

@@ -20,7 +20,9 @@ from liveupdate.runs import (
     Launched,
     Run,
     RunEvent,
+    RunState,
     RunStep,
+    advance_run,
     format_run_id,
     remote_log_path,
 )
@@ -100,27 +102,7 @@ class Runs:
                     f"Run {run.id} has consumed {before.lines_consumed} log lines; an update "
                     f"back to {run.lines_consumed} would replay them."
                 )
-            write_run(self.db, run, expected_version=before.version)
-            noted = {
-                key: getattr(run, key)
-                for key in ("state", "remote_pid", "point_of_no_return", "blackout_seconds")
-                if getattr(run, key) != getattr(before, key)
-            }
-            if noted:
-                append_audit(
-                    self.db,
-                    at=now,
-                    actor=SYSTEM_ACTOR,
-                    action="run.updated",
-                    request_id=run.request_id,
-                    lpar=run.lpar,
-                    detail={
-                        "run": run.id,
-                        "from": before.state.value,
-                        **{k: getattr(v, "value", v) for k, v in noted.items()},
-                        **({"error": run.last_error} if run.last_error else {}),
-                    },
-                )
+            write_audited(self.db, before, run, now)
             if run.state.terminal:
                 release_lock(self.db, run.lpar, owner=run.id, actor=SYSTEM_ACTOR, now=now)
             if request_event is not None:
@@ -129,6 +111,18 @@ class Runs:
                 save_request(
                     self.db, request, after, event=request_event, actor=SYSTEM_ACTOR, now=now
                 )
+        return run
+
+    def claim_start(self, run_id: str, now: datetime) -> Run | None:
+        """Starting -> running, and only from starting: of two lkubots about to send one run's
+        start (they share the database), exactly one gets the running run back and sends it;
+        the other gets None and must send nothing."""
+        with write_transaction(self.db):
+            before = load_run(self.db, run_id)
+            if before.state is not RunState.STARTING:
+                return None
+            run = advance_run(before, RunState.RUNNING, now)
+            write_audited(self.db, before, run, now)
         return run
 
     def record_run_lines(self, run_id: str, events: Sequence[RunEvent], lines_consumed: int) -> Run:
@@ -245,6 +239,32 @@ def create_run(db: Database, request: Request, lpar: str, log_dir: str, now: dat
         detail={"run": run.id, "log_path": run.log_path},
     )
     return run
+
+
+def write_audited(db: Database, before: Run, run: Run, now: datetime) -> None:
+    """Write `run` over `before` (compare-and-set on its version) with an audit row naming
+    what changed, if anything an auditor cares about did."""
+    write_run(db, run, expected_version=before.version)
+    noted = {
+        key: getattr(run, key)
+        for key in ("state", "remote_pid", "point_of_no_return", "blackout_seconds")
+        if getattr(run, key) != getattr(before, key)
+    }
+    if noted:
+        append_audit(
+            db,
+            at=now,
+            actor=SYSTEM_ACTOR,
+            action="run.updated",
+            request_id=run.request_id,
+            lpar=run.lpar,
+            detail={
+                "run": run.id,
+                "from": before.state.value,
+                **{k: getattr(v, "value", v) for k, v in noted.items()},
+                **({"error": run.last_error} if run.last_error else {}),
+            },
+        )
 
 
 def write_run(db: Database, run: Run, *, expected_version: int) -> None:

@@ -3,6 +3,7 @@ what it saves itself, and never starting an operation a second time."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from liveupdate.phases import TOTAL_PHASES
@@ -17,6 +18,7 @@ from lpar.progress import (
     StageStarted,
 )
 from storage.store import AsyncStore, Store
+from tests.lpar.conftest import WAIT
 from tests.lpar.harness import Recorder, keys, world
 
 
@@ -156,3 +158,28 @@ async def test_a_start_refused_at_login_is_not_sent_so_the_run_fails_and_frees_t
         assert w.operations("lpar001") == []
         assert (await w.store.call(Store.get_run, run.id)).state is RunState.FAILED
         assert await w.store.call(Store.locks) == []
+
+
+async def test_two_lkubots_on_one_database_send_a_run_start_once(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        request, run = await w.launched_in_storage(w.engine(), "lpar001")
+        # Two bot processes, each with its own connection to the database, take the run up
+        # at the same moment (no prep commands: nothing stands between them and the start).
+        store = await AsyncStore.open(w.db)
+        try:
+            first, second = w.engine(), w.engine(store=store)
+            await asyncio.gather(first.reattach(), second.reattach())
+            async with asyncio.timeout(WAIT):
+                await asyncio.gather(first.wait(request.id), second.wait(request.id))
+        finally:
+            await second.aclose()
+            await store.close()
+
+        assert len(w.operations("lpar001")) == 1
+        assert (await w.store.call(Store.get_request, request.id)).state is RequestState.SUCCEEDED
+        claims = [
+            row.detail
+            for row in await w.store.call(Store.audit_trail, request.id)
+            if row.action == "run.updated" and row.detail.get("state") == "running"
+        ]
+        assert len(claims) == 1
