@@ -8,8 +8,10 @@
 
 At start-up, in this order: the progress followers subscribe (so nothing the engine says is
 missed), the engine reattaches to every run left unfinished (following each from its saved
-log line; nothing is started again), and the expiry sweeper starts. Only then does the
-caller connect the app to Slack.
+log line; nothing is started again), Slack is caught up with SQLite in the background (the
+cards an earlier bot left behind their request are edited, the "launched" notices it owed are
+posted; the status cards do the same for runs' summaries and notices), and the expiry
+sweeper starts. Only then does the caller connect the app to Slack.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from lpar.inventory import GROUP_PREFIX, Inventory
 from lpar.options import EngineOptions
 from lpar.progress import Progress, RolloutEnded, RunEnded
 from storage.run_records import StoredRunRecords
+from storage.shown import stale_cards, unannounced_launches
 from storage.store import AsyncStore, Store
 
 log = logging.getLogger(__name__)
@@ -159,7 +162,19 @@ class Bot:
         self.reattached = await self.engine.reattach()
         if self.reattached:
             log.info("reattached to %s", ", ".join(self.reattached))
+        self.background.spawn(self._catch_up(), name="Slack catch-up")
         self.background.spawn(self._sweep(config.sweep_every), name="expiry sweeper")
+
+    async def _catch_up(self) -> None:
+        """Show what an earlier bot recorded but did not get to show in Slack (it died, or was
+        waiting out 429s, between the two): cards behind their request, "launched" notices."""
+        store = self.services.store
+        for request_id in await store.call(stale_cards):
+            request = await store.call(Store.get_request, request_id)
+            await self._quietly(self.workflow.refresh_card(request))
+        for request_id in await store.call(unannounced_launches):
+            request = await store.call(Store.get_request, request_id)
+            await self.workflow.announce_launch(request)
 
     async def follow(self, subscribed: asyncio.Event) -> None:
         """Show the outcome on the request card when a run or rollout ends."""

@@ -22,8 +22,10 @@ many lines AIX prints. 429s are retried by the client after Retry-After (`bot.sl
 while a call waits, newer changes simply fold into the next edit.
 
 Nothing is posted twice: the status message's ts and the summary's are recorded
-(`storage.run_messages`) right after posting, and checked before; at start-up the runs that
-ended while their summary was not yet posted get it.
+(`storage.run_messages`) right after posting, and checked before; so are the blackout and end
+notices (`storage.shown`), which are posted when the run's record (not an event) shows a
+measured blackout or an end. At start-up the runs that still owe a summary or a notice (the
+bot died, or waited out Slack's 429s, in between) get them.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +45,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.notify import Notifier
 from bot.slack_client import upload_text
+from bot.views.message import SlackMessage
 from bot.views.notices import notice_blackout, notice_run_ended
 from bot.views.run_status import render_run_status, starts_milestone
 from bot.views.run_summary import render_run_summary
@@ -72,6 +76,7 @@ from storage.run_messages import (
     run_messages,
     runs_awaiting_summary,
 )
+from storage.shown import NoticeKind, notice_done, record_notice, runs_owing_notices
 from storage.store import AsyncStore, Store
 
 log = logging.getLogger(__name__)
@@ -148,7 +153,7 @@ class _RunCard:
         self.wanted = asyncio.Event()
         self.changed_at: float | None = None
         self.sent_at: float | None = None
-        self.blackouts: list[BlackoutEnded] = []
+        self.noticed: set[NoticeKind] = set()
 
     def want_edit(self, now: float) -> None:
         if self.changed_at is None:
@@ -170,8 +175,8 @@ class _RunCard:
             places = await cards.store.call(run_messages, self.run_id)
             places = await self._show_status(snapshot, request, places)
             self.sent_at = cards.clock()
-            while self.blackouts:
-                await cards.notifier.post(request.group, notice_blackout(self.blackouts.pop(0)))
+            if snapshot.blackout_seconds is not None:
+                await self._notice_once("blackout", request, notice_blackout(snapshot))
             if snapshot.outcome is not None:
                 await self._finish(snapshot, request, places)
                 return
@@ -202,9 +207,23 @@ class _RunCard:
     async def _finish(
         self, snapshot: RunSnapshot, request: Request, places: RunMessages | None
     ) -> None:
+        owed = places is None or places.summary_ts is None
+        if owed and not await self._post_summary(snapshot, request):
+            return  # the next start of the bot tries again
+        await self._notice_once("ended", request, notice_run_ended(snapshot))
+
+    async def _notice_once(self, kind: NoticeKind, request: Request, message: SlackMessage) -> None:
+        """Post the run's `kind` notice unless it was done, by this bot or an earlier one."""
         cards = self.cards
-        if places is not None and places.summary_ts is not None:
+        if kind in self.noticed:
             return
+        if not await cards.store.call(notice_done, self.run_id, kind):
+            await cards.notifier.post(request.group, message)
+            await cards.store.call(record_notice, self.run_id, kind, cards.now())
+        self.noticed.add(kind)
+
+    async def _post_summary(self, snapshot: RunSnapshot, request: Request) -> bool:
+        cards = self.cards
         summary = render_run_summary(snapshot)
         channel, thread = cards.thread_of(request)
         try:
@@ -213,7 +232,7 @@ class _RunCard:
             )
         except SLACK_ERRORS as error:
             log.error("summary of %s not posted: %s", self.run_id, error)
-            return
+            return False
         await cards.store.call(
             record_summary_message, self.run_id, str(posted["channel"]), str(posted["ts"])
         )
@@ -229,7 +248,7 @@ class _RunCard:
                 )
             except SLACK_ERRORS as error:
                 log.error("config.diff of %s not uploaded: %s", self.run_id, error)
-        await cards.notifier.post(request.group, notice_run_ended(snapshot))
+        return True
 
 
 class StatusCards:
@@ -245,7 +264,9 @@ class StatusCards:
         pacing: Pacing | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        """`clock` paces the edits; `now` dates the records of notices done."""
         self.client = client
         self.engine = engine
         self.store = store
@@ -253,6 +274,7 @@ class StatusCards:
         self.pacing = pacing or Pacing()
         self.clock = clock
         self.sleep = sleep
+        self.now = now
         self._cards: dict[str, _RunCard] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._finished: OrderedDict[str, None] = OrderedDict()
@@ -264,7 +286,9 @@ class StatusCards:
             async with self.engine.subscribe() as progress:
                 if ready is not None:
                     ready.set()
-                for run_id in await self.store.call(runs_awaiting_summary):
+                owed = await self.store.call(runs_awaiting_summary)
+                owed += [r for r in await self.store.call(runs_owing_notices) if r not in owed]
+                for run_id in owed:
                     run = await self.store.call(Store.get_run, run_id)
                     self._card(run_id, run.request_id).want_edit(self.clock())
                 async for event in progress:
@@ -282,8 +306,6 @@ class StatusCards:
         if event.run_id in self._finished:
             return
         card = self._card(event.run_id, event.request_id)
-        if isinstance(event, BlackoutEnded):
-            card.blackouts.append(event)
         if is_milestone(event):
             card.want_edit(self.clock())
 

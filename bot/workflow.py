@@ -33,6 +33,7 @@ from commands import preview as preview_command
 from commands.services import Services
 from liveupdate.requests import Request, RequestState, SlackLocation
 from lpar.engine import CancelSent
+from storage.shown import record_card_version, record_notice
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ class Workflow:
         )
         location = SlackLocation(channel=str(posted["channel"]), ts=str(posted["ts"]))
         await self.services.store.call(Store.set_card, request.id, location)
+        await self.services.store.call(record_card_version, request.id, request.version)
         await self.notifier.requested(request.model_copy(update={"card": location}))
 
     async def approve(self, asker: Asker, request_id: str, comment: str = "") -> None:
@@ -169,7 +171,13 @@ class Workflow:
         if launched.request.state is RequestState.VOID:
             await self._tell(asker, replies.render_notice(launched.request.note or "Void."))
             return
-        await self.notifier.launched(launched.request)
+        await self.announce_launch(launched.request)
+
+    async def announce_launch(self, request: Request) -> None:
+        """The "launched" notice, recorded as done (`storage.shown`), so that a restarted bot
+        posts it when this one died before it could (`bot.service`)."""
+        await self.notifier.launched(request)
+        await self.services.store.call(record_notice, request.id, "launched", self.services.clock())
 
     async def cancel(self, asker: Asker, request_id: str) -> None:
         outcome = await cancel_command.cancel(self.services, request_id, asker.user)
@@ -215,7 +223,8 @@ class Workflow:
         await self._tell(asker, render_check_details(request, ref))
 
     async def refresh_card(self, request: Request) -> None:
-        """Edit the request card in place to show `request` as it is now."""
+        """Edit the request card in place to show `request` as it is now, and record which
+        version of the request it shows (a restarted bot edits the cards left behind)."""
         if request.card is None:
             log.warning("%s has no card to update", request.id)
             return
@@ -223,6 +232,7 @@ class Workflow:
         await self.client.chat_update(
             channel=request.card.channel, ts=request.card.ts, **card.as_kwargs()
         )
+        await self.services.store.call(record_card_version, request.id, request.version)
 
     def _card(self, request: Request) -> SlackMessage:
         # A group removed from the inventory since the request opened still gets its card

@@ -14,7 +14,6 @@ from bot.views.text import clip, duration, escape, escape_note
 from liveupdate.checks import UpdateKind
 from liveupdate.policy import Freeze, mention
 from liveupdate.requests import Request, RequestState
-from lpar.progress import BlackoutEnded
 from lpar.snapshot import RunSnapshot
 
 _REASON = 300
@@ -91,11 +90,12 @@ def notice_freeze(freeze: Freeze) -> SlackMessage:
     )
 
 
-def notice_blackout(event: BlackoutEnded) -> SlackMessage:
+def notice_blackout(snapshot: RunSnapshot) -> SlackMessage:
     """After the blackout: how long the workload was frozen, measured from AIX's timestamps."""
+    run = snapshot.run
     return _line(
-        f":stopwatch: *{event.request_id}* {escape(event.lpar)}: blackout "
-        f"{duration(event.seconds)}; the workload runs on the surrogate LPAR now."
+        f":stopwatch: *{run.request_id}* {escape(run.lpar)}: blackout "
+        f"{duration(snapshot.blackout_seconds)}; the workload runs on the surrogate LPAR now."
     )
 
 

@@ -280,7 +280,7 @@ class ChaosWorld:
 
 def actions(message: Message) -> set[str]:
     """The action ids of the interactive elements a message shows."""
-    found = set()
+    found: set[str] = set()
     for block in message.blocks:
         elements = list(block.get("elements") or [])
         if block.get("accessory"):

@@ -17,10 +17,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from bot.views.request_card import STATE_LABELS
 from liveupdate.phases import TOTAL_PHASES
 from liveupdate.requests import RequestState
+from sim.slack import Message
 from storage.run_messages import run_messages
 from storage.store import Store
 from tests.resilience.chaos import (
@@ -147,7 +149,7 @@ def violations(world: ChaosWorld, card: Card, expected: Expected) -> list[str]:
     return found
 
 
-def _once(what: str, messages: list, recorded_ts: str | None, killed: bool) -> list[str]:
+def _once(what: str, messages: list[Message], recorded_ts: str | None, killed: bool) -> list[str]:
     """Exactly one message, the one lkubot recorded; or, after a kill, two where lkubot never
     recorded the first (it died between Slack's post and its own save: the documented window)
     and recorded the second."""
@@ -168,7 +170,7 @@ def window_duplicates(world: ChaosWorld, card: Card) -> int:
     return max(0, len(statuses) - 1) + max(0, len(summaries) - 1)
 
 
-def _journal(run_id: str, steps: list[tuple[str, dict]]) -> list[str]:
+def _journal(run_id: str, steps: list[tuple[str, dict[str, Any]]]) -> list[str]:
     """Each stage started and each command sent at most once; one end."""
     found = []
     started = Counter(p["stage"] for t, p in steps if t == "stage_started")
@@ -188,7 +190,9 @@ def _journal(run_id: str, steps: list[tuple[str, dict]]) -> list[str]:
     return found
 
 
-def _log_records(run_id: str, events: list[tuple[int, str, dict]], *, complete: bool) -> list[str]:
+def _log_records(
+    run_id: str, events: list[tuple[int, str, dict[str, Any]]], *, complete: bool
+) -> list[str]:
     """Every phase exactly once and in order; each log line's record saved once."""
     found = []
     repeated = [key for key, n in Counter((o, t) for o, t, _ in events).items() if n > 1]

@@ -17,7 +17,6 @@ from bot.views.notices import (
 )
 from liveupdate.policy import Freeze
 from liveupdate.requests import Cancel, Launch, Reject, SlackLocation, apply
-from lpar.progress import BlackoutEnded
 from tests.bot.views.factory import aftercare, lines_until, lku_snapshot, valid
 from tests.bot.views.test_request_card import NOW, approved, pending
 from tests.policy.factory import ADMIN, ALICE, BOB, REQUESTER, prod_policy
@@ -91,10 +90,7 @@ def test_cancelled_and_freeze() -> None:
 
 
 def test_the_blackout_notice_gives_the_measured_seconds() -> None:
-    event = BlackoutEnded(
-        request_id="LU-17", run_id="LU-17-1", lpar="lpar01", at=NOW, seconds=21, line=21
-    )
-    text = one_line(notice_blackout(event))
+    text = one_line(notice_blackout(lku_snapshot(lines_until("Blackout Time end."))))
     assert text == (
         ":stopwatch: *LU-17* lpar01: blackout 21 s; the workload runs on the surrogate LPAR now."
     )
