@@ -41,7 +41,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from types import TracebackType
@@ -212,6 +212,7 @@ class Engine:
         policy: EffectivePolicy,
         override_reason: str | None = None,
         llu_pids: Sequence[int] | None = None,
+        refresh_policy: Callable[[], Awaitable[EffectivePolicy]] | None = None,
     ) -> Launched:
         """Launch an approved request and return at once, its runs going on in the background.
 
@@ -224,7 +225,12 @@ class Engine:
         `lpar.rechecks`). For a group only the canary's run exists when this returns.
 
         `llu_pids` (LLU on one LPAR only) limits the update to some of the processes its
-        preview listed (`llvupdate -p`); by default every capable process (`-a`)."""
+        preview listed (`llvupdate -p`); by default every capable process (`-a`).
+
+        `refresh_policy`, when given, is awaited after the new preview and its policy is the
+        one storage decides with: that preview can take longer than Slack user groups'
+        member lists are trusted, and approvers or admins named by user group would then be
+        refused for want of an answer."""
         request = await self.records.get_request(request_id)
         check_launch(request, user, override_reason, policy, self.clock())
         pids = self._llu_selection(request, llu_pids)
@@ -248,6 +254,8 @@ class Engine:
         )
         rollout = Rollout(self._context, request, list(members), llu_pids=pids)
         canary = {name: dict(members)[name] for name in rollout.waves[0]}
+        if refresh_policy is not None:
+            policy = await refresh_policy()
         launched = await self.records.launch(
             request_id,
             event,

@@ -128,6 +128,7 @@ async def world(
     edit_inventory: Callable[[Inventory], Inventory] | None = None,
     slack_config: EmulatorConfig | None = None,
     lpar_speed: float = LPAR_SPEED,
+    membership_ttl: float | None = None,
 ) -> AsyncIterator[World]:
     async with (
         Fleet.start(
@@ -139,7 +140,10 @@ async def world(
         if edit_inventory is not None:
             inventory = edit_inventory(inventory)
         db = tmp_path / "lkubot.db"
-        async with bot_serving(bot_config(inventory, db, slack, via), slack, via) as (bot, client):
+        config = bot_config(inventory, db, slack, via)
+        if membership_ttl is not None:
+            config = config.model_copy(update={"membership_ttl": membership_ttl})
+        async with bot_serving(config, slack, via) as (bot, client):
             yield World(fleet, slack, bot, inventory, db, client)
 
 
