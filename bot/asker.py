@@ -14,6 +14,7 @@ from typing import Any
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,15 @@ class Asker:
     ) -> None:
         """Answer privately: through the response URL when there is one, else ephemerally."""
         if self.respond is not None and self.respond.response_url:
-            await self.respond(
+            # Not bolt's respond(): it opens a new HTTP session for every answer, where the
+            # Web API client's session keeps the connection to Slack open for the next one.
+            webhook = AsyncWebhookClient(
+                self.respond.response_url,
+                session=self.client.session,
+                proxy=self.client.proxy,
+                ssl=self.client.ssl,
+            )
+            await webhook.send(
                 text=text, blocks=blocks, response_type="ephemeral", replace_original=False
             )
         elif self.channel is not None:

@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.service import Bot, BotConfig
 from bot.settings import Settings, SettingsError, check_slack, load_settings
-from bot.slack_client import build_slack_client
+from bot.slack_client import build_slack_client, slack_connections
 from lpar.inventory import Inventory, InventoryError, load_inventory
 
 EVENTS_PATH = "/slack/events"
@@ -81,9 +81,23 @@ async def serve(
 ) -> None:
     """Run until SIGINT or SIGTERM."""
     assert settings.slack_bot_token is not None  # check_slack made sure
-    client = build_slack_client(
-        settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
-    )
+    async with slack_connections() as session:
+        client = build_slack_client(
+            settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            session=session,
+        )
+        await _serve(settings, inventory, client, http_port=http_port, bind=bind)
+
+
+async def _serve(
+    settings: Settings,
+    inventory: Inventory,
+    client: AsyncWebClient,
+    *,
+    http_port: int | None,
+    bind: str,
+) -> None:
     identity = await _identify(client)
     secret = settings.slack_signing_secret
     config = BotConfig(

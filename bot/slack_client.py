@@ -7,10 +7,21 @@
 - a connection reset or refused, and Slack's 500/503: a few retries with backoff.
 Everything else (`channel_not_found`, `invalid_blocks`, ...) raises `SlackApiError` at once:
 those are bugs or configuration, and retrying would only hide them.
+
+`slack_connections()` is the HTTP session a long-running bot gives it: without one, slack_sdk
+opens a new session, TCP connection and TLS handshake for every call, and bolt's `respond()`
+does the same for every private answer (`bot.asker` answers through this session instead).
+
+    async with slack_connections() as session:
+        client = build_slack_client(token, base_url=url, session=session)
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
+import aiohttp
 from pydantic import BaseModel, ConfigDict
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -27,6 +38,11 @@ CONNECTION_RETRIES = 4
 SERVER_ERROR_RETRIES = 3
 REQUEST_TIMEOUT = 30
 """Seconds for one HTTP request to Slack (slack_sdk's default)."""
+OPEN_CONNECTIONS = 100
+"""Connections to Slack open at once (aiohttp's default); more calls wait for a free one."""
+IDLE_SECONDS = 30.0
+"""How long an idle connection is kept for the next call. A connection Slack closed in the
+meantime fails on reuse and is retried like any reset connection."""
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
@@ -43,15 +59,29 @@ def retry_handlers() -> list[AsyncRetryHandler]:
     ]
 
 
+@contextlib.asynccontextmanager
+async def slack_connections() -> AsyncIterator[aiohttp.ClientSession]:
+    """Keep-alive HTTP connections to Slack for every call, closed when the block ends."""
+    connector = aiohttp.TCPConnector(limit=OPEN_CONNECTIONS, keepalive_timeout=IDLE_SECONDS)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        yield session
+
+
 def build_slack_client(
-    token: str, *, base_url: str | None = None, timeout: int = REQUEST_TIMEOUT
+    token: str,
+    *,
+    base_url: str | None = None,
+    timeout: int = REQUEST_TIMEOUT,
+    session: aiohttp.ClientSession | None = None,
 ) -> AsyncWebClient:
     """The bot's Web API client; `base_url` points it at another Slack (the emulator in tests,
-    `LKUBOT_SLACK_API_URL`), ending in `/api/`."""
+    `LKUBOT_SLACK_API_URL`), ending in `/api/`. Without `session` every call opens its own
+    connection, which suits a short-lived client (a test, a one-off command)."""
     return AsyncWebClient(
         token=token,
         base_url=_with_slash(base_url or AsyncWebClient.BASE_URL),
         timeout=timeout,
+        session=session,
         retry_handlers=retry_handlers(),
     )
 

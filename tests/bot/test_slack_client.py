@@ -8,9 +8,13 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
+from aiohttp import web
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 
+from bot.asker import Asker
 from bot.slack_client import build_slack_client, upload_text
 from bot.views.replies import render_notice
 from sim.slack import EmulatorConfig, SlackEmulator
@@ -100,3 +104,58 @@ async def test_a_long_text_is_shared_as_a_file_in_the_thread(slack: SlackEmulato
     assert "C0AIXTEAM" in stored.channels
     shared = slack.state.thread("C0AIXTEAM", parent["ts"])
     assert any(m.ts == stored.message_ts for m in shared)
+
+
+async def a_response_url(slack: SlackEmulator) -> str:
+    """The response URL of a slash command delivered to an endpoint that only acks."""
+
+    async def ack(_: web.Request) -> web.Response:
+        return web.Response()
+
+    runner = web.AppRunner(web.Application())
+    runner.app.router.add_post("/slack/events", ack)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        slack.events_url = f"http://{host}:{port}/slack/events"
+        delivery = await slack.slash("carol", "aix-team", "/lku", "help")
+    finally:
+        await runner.cleanup()
+    return str(delivery.interaction.payload["response_url"])
+
+
+async def test_private_answers_reuse_the_web_api_clients_connections(
+    slack: SlackEmulator,
+) -> None:
+    response_url = await a_response_url(slack)
+    opened: list[object] = []
+    reused: list[object] = []
+
+    async def on_open(_: object, __: object, params: object) -> None:
+        opened.append(params)
+
+    async def on_reuse(_: object, __: object, params: object) -> None:
+        reused.append(params)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_end.append(on_open)
+    trace.on_connection_reuseconn.append(on_reuse)
+    async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+        client = build_slack_client(
+            slack.credentials.bot_token, base_url=slack.api_url, session=session
+        )
+        asker = Asker(
+            user="U0CAROL01",
+            channel="C0AIXTEAM",
+            client=client,
+            respond=AsyncRespond(response_url=response_url),
+        )
+        await client.chat_postMessage(channel="C0AIXTEAM", text="LU-17 card")
+        await asker.tell("You approved LU-17.")
+        await asker.tell("LU-17 is running.")
+    assert len(opened) == 1  # one connection to Slack, kept open
+    assert len(reused) == 2  # both answers went through it
+    answers = [e.content for e in slack.state.ephemerals_for("carol")]
+    assert answers[-2:] == ["You approved LU-17.", "LU-17 is running."]
