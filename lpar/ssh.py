@@ -34,6 +34,7 @@ import asyncssh
 from pydantic import BaseModel, ConfigDict, Field
 
 from lpar.inventory import Lpar
+from lpar.keyfiles import SshFiles
 from lpar.remote import RemoteCommand
 
 log = logging.getLogger(__name__)
@@ -153,9 +154,10 @@ class _Client(asyncssh.SSHClient):
 class _Link:
     """The connection to one LPAR, opened on first use and replaced once it has died."""
 
-    def __init__(self, lpar: Lpar, options: SshOptions) -> None:
+    def __init__(self, lpar: Lpar, options: SshOptions, files: SshFiles) -> None:
         self.lpar = lpar
         self.options = options
+        self.files = files
         self.lock = asyncio.Lock()
         self.channels = asyncio.Semaphore(options.channels_per_lpar)
         self.conn: asyncssh.SSHClientConnection | None = None
@@ -175,7 +177,7 @@ class _Link:
                 raise copy.copy(self.failure)
             self.failure = None  # an attempt cut short (cancelled) has no answer to share
             try:
-                self.conn = await _connect(self.lpar, self.options)
+                self.conn = await _connect(self.lpar, self.options, self.files)
             except SshError as exc:
                 self.failure = exc
                 raise
@@ -205,6 +207,7 @@ class Connections:
         self._commands = asyncio.Semaphore(self.options.max_commands)
         self._links: dict[str, _Link] = {}
         self._retired: list[_Link] = []
+        self._files = SshFiles()
 
     async def __aenter__(self) -> Self:
         return self
@@ -244,7 +247,7 @@ class Connections:
                 # The LPAR's settings changed (a reloaded inventory): commands in flight keep
                 # the old connection, which is closed with the rest.
                 self._retired.append(link)
-            link = self._links[lpar.name] = _Link(lpar, self.options)
+            link = self._links[lpar.name] = _Link(lpar, self.options, self._files)
         return link
 
     async def run(
@@ -376,9 +379,11 @@ class LineStream:
 # --- helpers -------------------------------------------------------------------------------
 
 
-async def _connect(lpar: Lpar, options: SshOptions) -> asyncssh.SSHClientConnection:
-    known_hosts = _read_known_hosts(lpar)
-    key = _read_key(lpar)
+async def _connect(
+    lpar: Lpar, options: SshOptions, files: SshFiles
+) -> asyncssh.SSHClientConnection:
+    known_hosts = _read_known_hosts(lpar, files)
+    key = _read_key(lpar, files)
     client = _Client()
     try:
         # asyncssh's connect_timeout covers the TCP connect, key exchange and login; the outer
@@ -427,9 +432,9 @@ async def _connect(lpar: Lpar, options: SshOptions) -> asyncssh.SSHClientConnect
     return conn
 
 
-def _read_known_hosts(lpar: Lpar) -> asyncssh.SSHKnownHosts:
+def _read_known_hosts(lpar: Lpar, files: SshFiles) -> asyncssh.SSHKnownHosts:
     try:
-        return asyncssh.read_known_hosts(str(lpar.known_hosts))
+        return files.known_hosts.read(lpar.known_hosts)
     except FileNotFoundError:
         raise HostKeyError(
             lpar.name,
@@ -447,9 +452,9 @@ def _read_known_hosts(lpar: Lpar) -> asyncssh.SSHKnownHosts:
         ) from None
 
 
-def _read_key(lpar: Lpar) -> asyncssh.SSHKey:
+def _read_key(lpar: Lpar, files: SshFiles) -> asyncssh.SSHKey:
     try:
-        return asyncssh.read_private_key(str(lpar.key))
+        return files.keys.read(lpar.key)
     except OSError as exc:
         raise KeyFileError(
             lpar.name,

@@ -268,6 +268,25 @@ async def test_an_unknown_host_key_is_refused_with_how_to_accept_it(
     assert fleet.lpar("lpar001").commands == []
 
 
+async def test_a_host_key_accepted_while_lkubot_runs_is_trusted_at_the_next_login(
+    fleet: Fleet, lpar: Lpar, ssh: Connections, tmp_path: Path
+) -> None:
+    hosts = tmp_path / "known_hosts"
+    hosts.write_text("")
+    stranger = lpar.model_copy(update={"known_hosts": hosts})
+    with pytest.raises(HostKeyError):
+        await bounded(ssh.run(stranger, remote.oslevel()))
+    entry = next(
+        line
+        for line in fleet.known_hosts_path.read_text().splitlines()
+        if line.startswith(f"[127.0.0.1]:{fleet.port('lpar001')} ")
+    )
+    with hosts.open("a") as known_hosts:  # the admin's `ssh-keyscan ... >> known_hosts`
+        known_hosts.write(entry + "\n")
+    result = await bounded(ssh.run(stranger, remote.oslevel()))
+    assert result.stdout == "7300-02-02-2420\n"
+
+
 async def test_a_changed_host_key_is_refused_and_named_as_changed(
     fleet: Fleet, inventory: Inventory, ssh: Connections, tmp_path: Path
 ) -> None:
