@@ -48,6 +48,11 @@ log = logging.getLogger(__name__)
 
 LAST_LINES = 10
 """Lines of a command's output kept with its outcome."""
+IN_DOUBT = (
+    "lkubot stopped while it ran, so whether it finished is unknown; it was not sent again: "
+    "check it on the LPAR."
+)
+"""Why a command sent before a restart has no outcome."""
 
 
 def _failure(stage: str, outcome: CommandOutcome) -> str:
@@ -134,8 +139,7 @@ class RunDriver(Following):
             outcome = CommandOutcome(
                 command=doubt,
                 exit_status=None,
-                error="lkubot stopped while it ran, so whether it finished is unknown; it was "
-                "not sent again: check it on the LPAR.",
+                error=IN_DOUBT,
             )
             await self._step(
                 StageFinished(
@@ -342,7 +346,7 @@ class RunDriver(Following):
         cleanup: str | None = None
         if cancelled and self.kind is UpdateKind.LKU:
             outcome = await self._cleanup_after_cancel()
-            if outcome is not None and not outcome.ok:
+            if not outcome.ok:
                 notes.append(f"`clvupdate` did not succeed: {_failure('cancel', outcome)}")
                 cleanup = remote.clvupdate().line
         aftercare = self.journal.aftercare
@@ -398,11 +402,23 @@ class RunDriver(Following):
             cleanup=cleanup,
         )
 
-    async def _cleanup_after_cancel(self) -> CommandOutcome | None:
+    async def _cleanup_after_cancel(self) -> CommandOutcome:
+        """`clvupdate` after a cancelled kernel update, once: after a restart its saved outcome
+        stands, and one that was in flight is not sent again (the summary offers it). A TERM
+        left in doubt by a restart does not stop it: the operation has ended either way."""
+        cleanup = remote.clvupdate()
         record = self.journal.stages.get("cancel")
-        if record is not None and (record.in_doubt or len(record.finished) >= 2):
-            return None
-        return await self._command("cancel", 2, remote.clvupdate(), self.options.cleanup_time_limit)
+        if record is not None:
+            done = [o for o in record.finished if o.command == cleanup.line]
+            if done:
+                return done[-1]
+            if cleanup.line in record.running.values():
+                return CommandOutcome(
+                    command=cleanup.line,
+                    exit_status=None,
+                    error=IN_DOUBT,
+                )
+        return await self._command("cancel", 2, cleanup, self.options.cleanup_time_limit)
 
     async def _aftercare(self) -> Aftercare:
         reads = [

@@ -129,7 +129,7 @@ CASES: dict[str, tuple[Arm, Arm, Expected]] = {
     "after the launch was saved, before the card and notice showed it": (
         _storm_on_command("geninstall -k -p", "*"),
         _kill_on_command(PREP),
-        Expected(RequestState.FAILED, operations=0, because=STOPPED_DURING_PREP),
+        Expected(RequestState.FAILED, operations=0, because=STOPPED_DURING_PREP, blackout=False),
     ),
     "after the blackout was saved, before its notice was posted": (
         _storm_on_log(BLACKOUT, "chat.postMessage"),

@@ -17,13 +17,16 @@ import pytest
 
 from liveupdate.requests import RequestState
 from tests.resilience.chaos import (
+    CHANNEL,
     POST,
     PREP,
     WITHIN,
     Card,
     ChaosWorld,
     Tripwire,
+    actions,
     chaos_world,
+    is_status,
 )
 from tests.resilience.invariants import (
     STOPPED_DURING_PREP,
@@ -76,7 +79,7 @@ MOMENTS = {
     # the operation never starts, and post does not run.
     "during prep": Moment(
         _on_command(PREP),
-        Expected(RequestState.FAILED, operations=0, because=STOPPED_DURING_PREP),
+        Expected(RequestState.FAILED, operations=0, because=STOPPED_DURING_PREP, blackout=False),
     ),
     "right after the detached start": Moment(
         lambda w, card: w.tripwire_on_command(
@@ -136,3 +139,35 @@ async def test_killed_and_restarted_the_run_ends_as_if_nothing_happened(
         assert violations(w, card, kill.expected) == [], f"killed when {at}"
         assert settled
         assert window_duplicates(w, card) == kill.duplicates, f"killed when {at}"
+
+
+async def test_killed_as_the_cancel_is_sent_the_run_ends_cancelled_and_cleaned_up(
+    tmp_path,
+) -> None:
+    # AIX prints its point of no return 10 s into the operation; here the operation hangs
+    # just before it, so that the cancel surely comes first.
+    async with chaos_world(tmp_path, lpars=1, faults={"hang": {"phase": "preview_succeeded"}}) as w:
+        card = await w.approved_request(LPAR)
+        await w.launch(card)
+        status = await w.slack.wait_for_message(
+            CHANNEL,
+            lambda m: is_status(m, card) and "cancel_run" in actions(m),
+            thread_ts=card.ts,
+            within=WITHIN,
+        )
+        async with w.tripwire_on_command(
+            LPAR, lambda c: c.command.startswith("kill -TERM "), what="the cancel's TERM"
+        ) as wire:
+            await w.slack.click("bob", status, "cancel_run", value=f"{card.request_id}-1")
+            at = await wire.fired()
+        restarted = await w.restart_bot()
+        settled = await w.settled(card)
+        assert await w.stop_bot() == 0, restarted.output()
+
+    expected = Expected(RequestState.CANCELLED, blackout=False)
+    assert violations(w, card, expected) == [], f"killed when {at}"
+    assert settled
+    received = [c.command for c in w.fleet.lpar(LPAR).commands]
+    assert len([c for c in received if c.startswith("kill -TERM ")]) == 1, "TERM sent once"
+    assert received.count("clvupdate") == 1, "the cancelled update is cleaned up, once"
+    assert not w.fleet.lpar(LPAR).state.lku_cleanup_pending
