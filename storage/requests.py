@@ -219,8 +219,9 @@ def save_request(
             if v.user not in known
         )
     except sqlite3.IntegrityError as error:
+        # The sentence is shown in Slack; SQLite's own words stay in the cause, for the log.
         raise ConcurrentChange(
-            f"A second vote by the same person on {after.id} was refused: {error}"
+            f"{after.id} already holds your vote, so it was counted once: look at its card."
         ) from error
     append_audit(
         db,
