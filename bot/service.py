@@ -35,12 +35,13 @@ from bot.auth import DEFAULT_TTL, ChannelAllowList, SlackMembership
 from bot.notify import Notifier
 from bot.status_card import StatusCards
 from bot.tasks import TaskRegistry
+from bot.views.notices import notice_rollout_held
 from bot.workflow import Workflow
 from commands.services import Services
 from lpar.engine import Engine, utc_now
 from lpar.inventory import GROUP_PREFIX, Inventory
 from lpar.options import EngineOptions
-from lpar.progress import Progress, RolloutEnded, RunEnded
+from lpar.progress import Progress, RolloutEnded, RolloutHeld, RunEnded
 from storage.run_records import StoredRunRecords
 from storage.shown import stale_cards, unannounced_launches
 from storage.store import AsyncStore, Store
@@ -184,9 +185,11 @@ class Bot:
                 await self._on_progress(event)
 
     async def _on_progress(self, event: Progress) -> None:
-        if not isinstance(event, RunEnded | RolloutEnded):
+        if not isinstance(event, RunEnded | RolloutHeld | RolloutEnded):
             return
         request = await self.services.store.call(Store.get_request, event.request_id)
+        if isinstance(event, RolloutHeld):
+            await self.workflow.notifier.post(request.group, notice_rollout_held(event, request))
         if isinstance(event, RunEnded) and request.target.startswith(GROUP_PREFIX):
             return  # a rollout's card shows its end once, at RolloutEnded
         await self._quietly(self.workflow.refresh_card(request))

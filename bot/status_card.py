@@ -62,6 +62,7 @@ from lpar.progress import (
     PointOfNoReturn,
     Progress,
     RolloutEnded,
+    RolloutHeld,
     RunEnded,
     RunUnknown,
     StageFinished,
@@ -301,7 +302,7 @@ class StatusCards:
         if isinstance(event, Gap):
             await self._refresh_active()
             return
-        if isinstance(event, WaveStarted | RolloutEnded):
+        if isinstance(event, WaveStarted | RolloutHeld | RolloutEnded):
             return  # the request card shows rollouts; each run has its own messages
         if event.run_id in self._finished:
             return

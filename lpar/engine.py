@@ -252,7 +252,7 @@ class Engine:
             fingerprints={r.result.lpar: r.result.fingerprint for r in again},
             override_reason=override_reason,
         )
-        rollout = Rollout(self._context, request, list(members), llu_pids=pids)
+        rollout = self._rollout(request, llu_pids=pids)
         canary = {name: dict(members)[name] for name in rollout.waves[0]}
         if refresh_policy is not None:
             policy = await refresh_policy()
@@ -312,14 +312,27 @@ class Engine:
 
         task.add_done_callback(forget)
 
+    def _rollout(self, request: Request, *, llu_pids: tuple[int, ...] | None = None) -> Rollout:
+        return Rollout(
+            self._context,
+            request,
+            self._members(request),
+            group=self.inventory.groups.get(request.group),
+            llu_pids=llu_pids,
+        )
+
     async def _guarded(self, rollout: Rollout) -> None:
         try:
             await rollout.drive()
         except asyncio.CancelledError:
             raise
-        except Exception:
-            # The run's records say how far it got; the next start of lkubot goes on from there.
+        # Whatever went wrong, the request must not stay running with nobody driving it.
+        except Exception as error:
             log.exception("driving %s stopped on an unexpected error", rollout.request.id)
+            try:
+                await rollout.abandon(error)
+            except Exception:
+                log.exception("%s could not be marked as stopped", rollout.request.id)
 
     # --- reattach -------------------------------------------------------------------------
 
@@ -331,7 +344,7 @@ class Engine:
         for request in await self.records.active_requests():
             if request.id in self._driving:
                 continue
-            self._drive(Rollout(self._context, request, self._members(request)))
+            self._drive(self._rollout(request))
             taken.append(request.id)
         return taken
 
@@ -393,7 +406,7 @@ class Engine:
     async def rollout(self, request_id: str) -> RolloutSnapshot:
         """The waves of a request and a snapshot of each run started so far."""
         request = await self.records.get_request(request_id)
-        waves = Rollout(self._context, request, self._members(request)).waves
+        waves = self._rollout(request).waves
         runs = await self.records.runs_of(request_id)
         return RolloutSnapshot(
             request_id=request_id,

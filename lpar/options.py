@@ -48,5 +48,11 @@ class EngineOptions(BaseModel):
     gone twice in a row without its exit line, the run becomes unknown."""
     subscriber_queue: int = Field(default=10_000, ge=1)
     """Events a slow subscriber may fall behind by before it gets a `Gap`."""
+    hold_recheck: float = Field(default=60.0, gt=0)
+    """While a rollout is held before a wave (freeze, closed change window, an LPAR that
+    cannot be previewed just now), how often lkubot looks again."""
+    hold_limit: float = Field(default=7 * 86400.0, gt=0)
+    """A rollout held longer than this after its previous wave ended stops instead (a week
+    covers a weekly change window)."""
     shutdown_grace: float = Field(default=10.0, gt=0)
     """How long `aclose` waits for cancelled tasks to finish."""

@@ -15,8 +15,8 @@ seen.
                 case Gap(): ...                   # too slow: re-render from engine.snapshot()
 
 Run events carry `request_id`, `run_id` and `lpar`; rollout events (`WaveStarted`,
-`RolloutEnded`) carry `request_id` only. `at` is lkubot's clock when the event was saved;
-`lpar_time` fields are the LPAR's own timestamps (its local time, as AIX prints them).
+`RolloutHeld`, `RolloutEnded`) carry `request_id` only. `at` is lkubot's clock when the event
+was saved; `lpar_time` fields are the LPAR's own timestamps (its local time, as AIX prints them).
 
 The run engine's journal (`RunRecords.record_run_step`) stores the step events of this module
 as JSON, so `PROGRESS` also reads them back.
@@ -256,6 +256,18 @@ class WaveStarted(_Event):
     lpars: tuple[str, ...]
 
 
+class RolloutHeld(_Event):
+    """A rollout does not go on for now: before wave `wave` the freeze or a closed change
+    window holds it, or an LPAR cannot be previewed again just now (it goes on by itself), or
+    an error left a run unfinished (`wave` None: an admin closes the run). `message` says
+    which, and what makes it go on."""
+
+    type: Literal["rollout_held"] = "rollout_held"
+    wave: int | None
+    waves: int
+    message: str
+
+
 class RolloutEnded(_Event):
     """A group rollout is over: every wave succeeded, or it stopped at the first failure."""
 
@@ -304,7 +316,8 @@ LogProgress = (
 """The events read from an operation's log."""
 
 Progress = Annotated[
-    _Steps | LogProgress | WaveStarted | RolloutEnded | Gap, Field(discriminator="type")
+    _Steps | LogProgress | WaveStarted | RolloutHeld | RolloutEnded | Gap,
+    Field(discriminator="type"),
 ]
 """Everything a subscriber receives."""
 

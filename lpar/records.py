@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from liveupdate.policy import EffectivePolicy
+from liveupdate.policy import EffectivePolicy, Freeze
 from liveupdate.requests import Launch, Request, SystemEvent
 from liveupdate.runs import Launched, Run, RunEvent, RunStep
 
@@ -42,7 +42,13 @@ class RunRecords(Protocol):
         log_dirs: Mapping[str, str],
     ) -> Launched: ...
 
-    async def start_run(self, request_id: str, lpar: str, log_dir: str, now: datetime) -> Run: ...
+    async def start_runs(
+        self, request_id: str, log_dirs: Mapping[str, str], now: datetime
+    ) -> list[Run]:
+        """The runs of a rollout's next wave, all with their locks or none (`LparLocked`)."""
+        ...
+
+    async def freeze(self) -> Freeze: ...
 
     async def observe(self, request_id: str, event: SystemEvent, now: datetime) -> Request: ...
 

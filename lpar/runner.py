@@ -338,6 +338,24 @@ class RunDriver(Following):
 
     # --- the end ----------------------------------------------------------------------------
 
+    async def abandon(self, error: BaseException) -> Run:
+        """After an error nothing foresaw: the run becomes unknown with a sentence saying so,
+        for an admin to check the LPAR and close the run (`/lku resolve`)."""
+        message = (
+            f"lkubot stopped following {self.run.id} on an unexpected error "
+            f"({type(error).__name__}: {error}); its log has the details. Check "
+            f"{self.lpar.name}, then close the run with /lku resolve {self.run.id} "
+            "succeeded|failed REASON."
+        )
+        try:
+            self.run = await self.records.get_run(self.run.id)
+            if not self.run.state.terminal:
+                await self._lose_contact(message)
+        # Storage itself may be what failed: the run then stays as stored, and the log says so.
+        except Exception:
+            log.exception("%s could not be marked unknown", self.run.id)
+        return self.run
+
     async def _after_exit(self) -> Run:
         code = self.log.exit_code
         assert code is not None
@@ -460,18 +478,3 @@ class RunDriver(Following):
             await self._save(RunState(event.outcome), error=event.message)
         self.ctx.bus.publish(event)
         return self.run
-
-
-async def drive_all(drivers: list[RunDriver]) -> list[Run]:
-    """Drive runs side by side (one wave); each one's failure stays its own."""
-    results: list[Run] = []
-    outcomes = await asyncio.gather(*(d.drive() for d in drivers), return_exceptions=True)
-    for driver, outcome in zip(drivers, outcomes, strict=True):
-        if isinstance(outcome, BaseException):
-            if isinstance(outcome, asyncio.CancelledError):
-                raise outcome
-            log.error("run %s stopped on an error", driver.run.id, exc_info=outcome)
-            results.append(driver.run)
-        else:
-            results.append(outcome)
-    return results

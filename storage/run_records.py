@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from liveupdate.policy import EffectivePolicy
+from liveupdate.policy import EffectivePolicy, Freeze
 from liveupdate.requests import Launch, Request, RequestState, SystemEvent
 from liveupdate.runs import Launched, Run, RunEvent, RunStep
 from storage.store import AsyncStore, Store
@@ -40,8 +40,13 @@ class StoredRunRecords:
     ) -> Launched:
         return await self.store.call(Store.launch, request_id, event, policy, now, log_dirs)
 
-    async def start_run(self, request_id: str, lpar: str, log_dir: str, now: datetime) -> Run:
-        return await self.store.call(Store.start_run, request_id, lpar, log_dir, now)
+    async def start_runs(
+        self, request_id: str, log_dirs: Mapping[str, str], now: datetime
+    ) -> list[Run]:
+        return await self.store.call(Store.start_runs, request_id, log_dirs, now)
+
+    async def freeze(self) -> Freeze:
+        return await self.store.call(Store.freeze)
 
     async def observe(self, request_id: str, event: SystemEvent, now: datetime) -> Request:
         return await self.store.call(Store.observe, request_id, event, now)

@@ -63,15 +63,20 @@ class Runs:
                 ]
         return Launched(request=after, runs=tuple(runs))
 
-    def start_run(self, request_id: str, lpar: str, log_dir: str, now: datetime) -> Run:
-        """A further run of a running request (the next wave of a group rollout)."""
+    def start_runs(self, request_id: str, log_dirs: Mapping[str, str], now: datetime) -> list[Run]:
+        """The runs of the next wave of a group rollout, one per LPAR of `log_dirs` with its
+        lock, in one transaction: all of them start, or (an LPAR held, the request no longer
+        running) none does."""
         with write_transaction(self.db):
             request = load_request(self.db, request_id)
             if request.state is not RequestState.RUNNING:
                 raise WrongState(
                     f"{request.id} is {request.state.value}: only a running request starts runs."
                 )
-            return create_run(self.db, request, lpar, log_dir, now)
+            return [
+                create_run(self.db, request, lpar, log_dir, now)
+                for lpar, log_dir in log_dirs.items()
+            ]
 
     def get_run(self, run_id: str) -> Run:
         return load_run(self.db, run_id)

@@ -14,6 +14,7 @@ from bot.views.text import clip, duration, escape, escape_note
 from liveupdate.checks import UpdateKind
 from liveupdate.policy import Freeze, mention
 from liveupdate.requests import Request, RequestState
+from lpar.progress import RolloutHeld
 from lpar.snapshot import RunSnapshot
 
 _REASON = 300
@@ -120,6 +121,16 @@ def notice_run_ended(snapshot: RunSnapshot) -> SlackMessage:
     if snapshot.outcome == "cancelled":
         return _line(f":black_square_for_stop: {name} was cancelled{reason}")
     return _line(f":x: {name} failed{reason}")
+
+
+def notice_rollout_held(event: RolloutHeld, request: Request) -> SlackMessage:
+    """A rollout waits before its next wave (freeze, closed window, an LPAR out of reach),
+    or cannot go on until an admin closes a run; the sentence says which and what to do."""
+    return _line(
+        f":double_vertical_bar: *{request.id}* {_what(request)}: "
+        f"{clip(escape_note(event.message.rstrip('.')), 2 * _REASON)}"
+        f"{_where(request, sentence=True)}"
+    )
 
 
 def _what(request: Request) -> str:

@@ -57,8 +57,18 @@ class World:
             admins=frozenset(self.inventory.admins),
         )
 
-    def engine(self, options: EngineOptions = QUICK, store: AsyncStore | None = None) -> Engine:
-        engine = Engine(self.inventory, StoredRunRecords(store or self.store), options=options)
+    def engine(
+        self,
+        options: EngineOptions = QUICK,
+        store: AsyncStore | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Engine:
+        engine = Engine(
+            self.inventory,
+            StoredRunRecords(store or self.store),
+            options=options,
+            clock=clock or (lambda: datetime.now(UTC)),
+        )
         self.engines.append(engine)
         return engine
 

@@ -162,7 +162,7 @@ async def test_a_start_refused_at_login_is_not_sent_so_the_run_fails_and_frees_t
 
 async def test_two_lkubots_on_one_database_send_a_run_start_once(tmp_path: Path) -> None:
     async with world(tmp_path) as w:
-        request, run = await w.launched_in_storage(w.engine(), "lpar001")
+        request, _ = await w.launched_in_storage(w.engine(), "lpar001")
         # Two bot processes, each with its own connection to the database, take the run up
         # at the same moment (no prep commands: nothing stands between them and the start).
         store = await AsyncStore.open(w.db)
