@@ -28,18 +28,6 @@ async def _approved(w: World) -> None:
     )
 
 
-async def _told(w: World, user: str, words: str) -> str:
-    """Run one slash command as `user` and return what they were told privately."""
-    before = len(w.slack.state.ephemerals_for(user))
-    await w.slack.slash(user, CHANNEL, "/lku", words)
-    await w.slack.wait_for(
-        lambda: len(w.slack.state.ephemerals_for(user)) > before,
-        within=WITHIN,
-        what=f"an answer to {user}'s /lku {words}",
-    )
-    return "\n".join(e.content for e in w.slack.state.ephemerals_for(user)[before:])
-
-
 async def _audit(w: World) -> list[AuditRow]:
     return await w.bot.services.store.call(lambda store: list(store.audit_since()))
 
@@ -52,25 +40,25 @@ async def test_a_lock_holds_one_lpar_until_an_admin_unlocks_it(tmp_path) -> None
     async with world(tmp_path) as w:
         await _approved(w)
 
-        refused = await _told(w, "carol", f"lock {TEST} disk replacement")
+        refused = await w.told("carol", f"lock {TEST} disk replacement")
         assert f"Only lkubot admins can lock {TEST}" in refused
-        assert "is held" in await _told(w, "dana", f"lock {TEST} disk replacement tonight")
+        assert "is held" in await w.told("dana", f"lock {TEST} disk replacement tonight")
 
-        listed = await _told(w, "carol", "list")
+        listed = await w.told("carol", "list")
         assert f"*{TEST}* held by <@{DANA}>" in listed
         assert "disk replacement tonight" in listed
-        assert "held by" in await _told(w, "carol", f"status {TEST}")
+        assert "held by" in await w.told("carol", f"status {TEST}")
 
-        launch = await _told(w, "carol", "launch LU-1")
+        launch = await w.told("carol", "launch LU-1")
         assert f"{TEST} is held by {DANA}" in launch
         assert "disk replacement tonight" in launch
         assert await _state(w) is RequestState.APPROVED
         assert w.operations(TEST) == []
 
-        refused = await _told(w, "carol", f"unlock {TEST}")
+        refused = await w.told("carol", f"unlock {TEST}")
         assert f"Only lkubot admins can unlock {TEST}" in refused
-        assert f"{TEST} is no longer held" in await _told(w, "dana", f"unlock {TEST}")
-        assert f"{TEST} is not locked" in await _told(w, "carol", f"status {TEST}")
+        assert f"{TEST} is no longer held" in await w.told("dana", f"unlock {TEST}")
+        assert f"{TEST} is not locked" in await w.told("carol", f"status {TEST}")
 
         await w.slack.slash("carol", CHANNEL, "/lku", "launch LU-1")
         await w.slack.wait_for(
@@ -87,21 +75,21 @@ async def test_the_freeze_holds_every_launch_and_is_announced(tmp_path) -> None:
     async with world(tmp_path) as w:
         await _approved(w)
 
-        refused = await _told(w, "alice", "freeze on quarter-end close")
+        refused = await w.told("alice", "freeze on quarter-end close")
         assert "Only lkubot admins can switch the freeze" in refused
-        assert "The freeze is on" in await _told(w, "dana", "freeze on quarter-end close")
+        assert "The freeze is on" in await w.told("dana", "freeze on quarter-end close")
         await w.slack.wait_for_message(
             "prod-ops", lambda m: "frozen" in m.content and "quarter-end close" in m.content
         )
-        assert "*Frozen* by <@U0ADMIN01>" in await _told(w, "carol", "list")
+        assert "*Frozen* by <@U0ADMIN01>" in await w.told("carol", "list")
 
-        launch = await _told(w, "carol", "launch LU-1")
+        launch = await w.told("carol", "launch LU-1")
         assert "lkubot is frozen (quarter-end close)" in launch
         assert "override" in launch
         assert await _state(w) is RequestState.APPROVED
         assert w.operations(TEST) == []
 
-        assert "The freeze is off" in await _told(w, "dana", "freeze off")
+        assert "The freeze is off" in await w.told("dana", "freeze off")
         await w.slack.wait_for_message("prod-ops", lambda m: "freeze was lifted" in m.content)
         await w.slack.slash("carol", CHANNEL, "/lku", "launch LU-1")
         await w.slack.wait_for(

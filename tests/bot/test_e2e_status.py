@@ -19,18 +19,6 @@ OTHER_TEST = "lpar003"
 """The third simulated LPAR, in group test like lpar001."""
 
 
-async def _told(w: World, user: str, words: str) -> str:
-    """Run one slash command as `user` and return what they were told privately."""
-    before = len(w.slack.state.ephemerals_for(user))
-    await w.slack.slash(user, CHANNEL, "/lku", words)
-    await w.slack.wait_for(
-        lambda: len(w.slack.state.ephemerals_for(user)) > before,
-        within=WITHIN,
-        what=f"an answer to {user}'s /lku {words}",
-    )
-    return "\n".join(e.content for e in w.slack.state.ephemerals_for(user)[before:])
-
-
 async def _preview(w: World, lpar: str, request_id: str) -> None:
     await w.slack.slash("carol", CHANNEL, "/lku", f"preview {lpar}")
     await w.card(request_id)
@@ -55,12 +43,12 @@ async def test_list_status_and_history_show_requests_as_they_ended(tmp_path) -> 
         await w.bot.engine.wait("LU-1")
         # LU-2 on lpar002: rejected with a reason; LU-3 there: withdrawn by its requester.
         await _preview(w, PROD, "LU-2")
-        assert "You rejected LU-2" in await _told(w, "bob", "reject LU-2 not during month end")
+        assert "You rejected LU-2" in await w.told("bob", "reject LU-2 not during month end")
         await w.slack.wait_for_message(
             "prod-ops", lambda m: "LU-2" in m.content and "rejected" in m.content
         )
         await _preview(w, PROD, "LU-3")
-        assert "LU-3 is cancelled" in await _told(w, "carol", "cancel LU-3")
+        assert "LU-3 is cancelled" in await w.told("carol", "cancel LU-3")
         # LU-4 on lpar003: still waiting for votes.
         await _preview(w, OTHER_TEST, "LU-4")
         assert [await _state(w, f"LU-{n}") for n in (1, 2, 3, 4)] == [
@@ -71,30 +59,30 @@ async def test_list_status_and_history_show_requests_as_they_ended(tmp_path) -> 
         ]
 
         for words in ("list", "status"):
-            listed = await _told(w, "oscar", words)
+            listed = await w.told("oscar", words)
             assert f"*LU-4* LKU on {OTHER_TEST}" in listed
             assert not any(f"*LU-{n}*" in listed for n in (1, 2, 3)), "only open requests"
             assert "1 open request(s), 0 locked LPAR(s)" in listed
 
-        one = await _told(w, "carol", "status LU-1")
+        one = await w.told("carol", "status LU-1")
         assert "LU-1: succeeded" in one
         assert f"Approved by <@{ALICE}>" in one
         assert f"`LU-1-1` {TEST}: :tada: succeeded" in one
         assert "blackout 21 s" in one
 
-        lpar = await _told(w, "carol", f"status {PROD}")
+        lpar = await w.told("carol", f"status {PROD}")
         assert f"{PROD} is not locked" in lpar
         assert lpar.index("*LU-3*") < lpar.index("*LU-2*"), "newest first"
 
-        past = await _told(w, "carol", f"history {TEST}")
+        past = await w.told("carol", f"history {TEST}")
         assert f"History of {TEST}: 1 request(s)" in past
         assert f"approved by <@{ALICE}>" in past
         assert f"launched by <@{CAROL}>" in past
         assert "blackout 21 s" in past
-        past = await _told(w, "carol", f"history {PROD}")
+        past = await w.told("carol", f"history {PROD}")
         assert f"History of {PROD}: 2 request(s)" in past
         assert f"rejected by <@{BOB}>" in past
         assert "Cancelled" in past
 
-        unknown = await _told(w, "carol", "history lpar999")
+        unknown = await w.told("carol", "history lpar999")
         assert 'There is no LPAR "lpar999"' in unknown

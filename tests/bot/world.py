@@ -69,6 +69,17 @@ class World:
         """The detached starts the LPAR received: a launch shows as exactly one."""
         return [c.operation for c in self.fleet.lpar(lpar).commands if c.operation]
 
+    async def told(self, user: str, words: str, within: float = WITHIN) -> str:
+        """Type `/lku WORDS` as `user` in #aix-team; what they were told privately."""
+        before = len(self.slack.state.ephemerals_for(user))
+        await self.slack.slash(user, CHANNEL, "/lku", words)
+        await self.slack.wait_for(
+            lambda: len(self.slack.state.ephemerals_for(user)) > before,
+            within=within,
+            what=f"an answer to {user}'s /lku {words}",
+        )
+        return "\n".join(e.content for e in self.slack.state.ephemerals_for(user)[before:])
+
 
 @asynccontextmanager
 async def bot_serving(
