@@ -41,9 +41,9 @@ from commands.services import Services
 from lpar.engine import Engine, utc_now
 from lpar.inventory import GROUP_PREFIX, Inventory
 from lpar.options import EngineOptions
-from lpar.progress import Progress, RolloutEnded, RolloutHeld, RunEnded
+from lpar.progress import LinkRestored, Progress, RolloutEnded, RolloutHeld, RunEnded, RunUnknown
 from storage.run_records import StoredRunRecords
-from storage.shown import stale_cards, unannounced_launches
+from storage.shown import card_is_behind, stale_cards, unannounced_launches
 from storage.store import AsyncStore, Store
 
 log = logging.getLogger(__name__)
@@ -185,6 +185,9 @@ class Bot:
                 await self._on_progress(event)
 
     async def _on_progress(self, event: Progress) -> None:
+        if isinstance(event, RunUnknown | LinkRestored):
+            await self._show_contact(event.request_id)
+            return
         if not isinstance(event, RunEnded | RolloutHeld | RolloutEnded):
             return
         request = await self.services.store.call(Store.get_request, event.request_id)
@@ -193,6 +196,14 @@ class Bot:
         if isinstance(event, RunEnded) and request.target.startswith(GROUP_PREFIX):
             return  # a rollout's card shows its end once, at RolloutEnded
         await self._quietly(self.workflow.refresh_card(request))
+
+    async def _show_contact(self, request_id: str) -> None:
+        """A run lost contact or found it again: when that changed the request's state
+        (running <-> unknown), its card shows it."""
+        store = self.services.store
+        request = await store.call(Store.get_request, request_id)
+        if await store.call(card_is_behind, request.id, request.version):
+            await self._quietly(self.workflow.refresh_card(request))
 
     async def _sweep(self, every: float) -> None:
         """Expire requests whose approvals have run out, and show it on their cards."""

@@ -12,6 +12,7 @@ Call these through `AsyncStore.call` like `Store` methods:
 
     await store.call(record_card_version, "LU-17", request.version)
     await store.call(record_notice, "LU-17", "launched", now)
+    await store.call(card_is_behind, "LU-17", request.version)
     await store.call(stale_cards)              # request ids whose card is behind
     await store.call(unannounced_launches)     # request ids owed their "launched" notice
     await store.call(runs_owing_notices)       # run ids owed their blackout or end notice
@@ -38,6 +39,15 @@ def record_card_version(store: Store, request_id: str, version: int) -> None:
         store.db.table("card_versions").upsert(
             {"request_id": request_id, "version": version}, pk="request_id"
         )
+
+
+def card_is_behind(store: Store, request_id: str, version: int) -> bool:
+    """Does the card of `request_id` show an older version than `version` (or one never
+    recorded)?"""
+    row = store.db.execute(
+        "SELECT version FROM card_versions WHERE request_id = ?", [request_id]
+    ).fetchone()
+    return row is None or int(row[0]) < version
 
 
 def stale_cards(store: Store, *, limit: int = 100) -> list[str]:

@@ -258,11 +258,18 @@ class ChaosWorld:
             return False
         return any(is_end_notice(m, card) for m in self.notices(card))
 
+    def unknown_shown(self, card: Card) -> bool:
+        """The card shows the run out of contact (a start in doubt: see `invariants`)."""
+        shown = self.slack.state.find_message(card.ts).content
+        return STATE_LABELS[RequestState.UNKNOWN] in shown
+
     async def settled(self, card: Card, within: float = WITHIN) -> bool:
-        """Until the run's end is shown everywhere; False when it is not within `within`
-        seconds (then `invariants.violations` says what is missing)."""
+        """Until the run's end is shown everywhere (or the card shows it unknown); False when
+        not within `within` seconds (then `invariants.violations` says what is missing)."""
         try:
-            await self.slack.wait_for(lambda: self.ended_shown(card), within=within)
+            await self.slack.wait_for(
+                lambda: self.ended_shown(card) or self.unknown_shown(card), within=within
+            )
         except WaitTimeout:
             return False
         return True

@@ -5,11 +5,13 @@ from the outside world's records (the LPAR's commands, what Slack shows) and lku
 `violations(world, card, expected)` lists every broken rule as a sentence; empty is good.
 The end-to-end tests assert it is empty; `bench/bench_chaos.py` counts what it returns.
 
-One duplicate is allowed, and only where it is provably the crash window no bot can close
-without reading the channel back: Slack posted a message (the status message or the final
-summary) and lkubot died before saving its ts. Then the database does not know the first
-copy, the restarted bot posts it again, and `Expected.window_duplicates` says how many such
-copies the caller saw a kill for.
+Two outcomes come only from the documented crash windows, and are checked as such:
+- a message posted twice: Slack posted it (the status message or the final summary) and
+  lkubot died before saving its ts; the database does not know the first copy, and the
+  restarted bot posts it again (`window_duplicates` counts them);
+- a run left unknown with its LPAR locked and the operation never started: lkubot died after
+  saving that it sends the start and before the start reached the LPAR; it never sends a
+  start twice, so it says so and waits for an admin (`/lku resolve`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tests.resilience.chaos import (
     NOTICES,
     POST,
     PREP,
+    TERMINAL,
     Card,
     ChaosWorld,
     actions,
@@ -37,6 +40,8 @@ from tests.resilience.chaos import (
     is_summary,
 )
 
+NO_LOG = "but there is no log at"
+"""The run's message when the start it had saved as sent never reached the LPAR."""
 STOPPED_DURING_PREP = "lkubot stopped during the prep stage"
 STOPPED_WHILE_RUNNING = "lkubot stopped while it ran"
 """The sentences of a run that failed only because lkubot was killed with a stage command in
@@ -68,6 +73,8 @@ def expected_after_kills(world: ChaosWorld, card: Card) -> Expected:
         )
     if world.kills and message and STOPPED_WHILE_RUNNING in message and POST in received:
         return Expected(RequestState.FAILED, because=STOPPED_WHILE_RUNNING)
+    if world.kills and message and NO_LOG in message:
+        return Expected(RequestState.UNKNOWN, operations=0, because=NO_LOG, blackout=False)
     return Expected()
 
 
@@ -100,15 +107,20 @@ def violations(world: ChaosWorld, card: Card, expected: Expected) -> list[str]:
         found.append(f"{rid}: the request is {request.state.value}, not {expected.state.value}.")
     if len(runs) != 1:
         found.append(f"{rid}: {len(runs)} runs, not one.")
-    if locks:
+    ended = expected.state in TERMINAL
+    if ended and locks:
         found.append(f"{rid}: {locks[0].lpar} is still locked by {locks[0].owner}.")
+    if not ended and not locks:
+        found.append(f"{rid}: its LPAR is not held while its run is {expected.state.value}.")
     if not chain.intact:
         found.append(f"the audit chain is broken: {chain.problem}")
     for run in runs:
         if expected.because and expected.because not in (run.last_error or ""):
             found.append(f"{run.id}: its message does not say {expected.because!r}: "
                          f"{run.last_error!r}.")  # fmt: skip
-        found += _journal(run.id, [(s.type, json.loads(s.payload)) for s in steps[run.id]])
+        found += _journal(
+            run.id, [(s.type, json.loads(s.payload)) for s in steps[run.id]], ended=ended
+        )
         found += _log_records(
             run.id,
             [(e.offset, e.type, json.loads(e.payload)) for e in events[run.id]],
@@ -131,13 +143,16 @@ def violations(world: ChaosWorld, card: Card, expected: Expected) -> list[str]:
     found += _once(
         f"{rid}: status message", statuses, recorded.status_ts if recorded else None, killed
     )
-    found += _once(
-        f"{rid}: final summary", summaries, recorded.summary_ts if recorded else None, killed
-    )
+    if ended:
+        found += _once(
+            f"{rid}: final summary", summaries, recorded.summary_ts if recorded else None, killed
+        )
+    elif summaries:
+        found.append(f"{rid}: a summary was posted for a run that has not ended.")
     if others:
         found.append(f"{rid}: unexpected messages in the thread: {others}.")
     outcome = expected.state.value
-    if statuses and f": {outcome} after" not in statuses[-1].text:
+    if ended and statuses and f": {outcome} after" not in statuses[-1].text:
         found.append(f"{rid}: the status message ends as {statuses[-1].text!r}.")
     notices = world.notices(card)
     counts = Counter(
@@ -148,7 +163,7 @@ def violations(world: ChaosWorld, card: Card, expected: Expected) -> list[str]:
         for m in notices
     )  # fmt: skip
     blackouts = 1 if expected.blackout else 0
-    for kind, wanted in (("launched", 1), ("blackout", blackouts), ("ended", 1)):
+    for kind, wanted in (("launched", 1), ("blackout", blackouts), ("ended", int(ended))):
         if counts[kind] != wanted:
             found.append(f"{rid}: {counts[kind]} {kind} notices in #{NOTICES}, not {wanted}.")
     return found
@@ -175,8 +190,8 @@ def window_duplicates(world: ChaosWorld, card: Card) -> int:
     return max(0, len(statuses) - 1) + max(0, len(summaries) - 1)
 
 
-def _journal(run_id: str, steps: list[tuple[str, dict[str, Any]]]) -> list[str]:
-    """Each stage started and each command sent at most once; one end."""
+def _journal(run_id: str, steps: list[tuple[str, dict[str, Any]]], *, ended: bool) -> list[str]:
+    """Each stage started and each command sent at most once; one end (if it ended)."""
     found = []
     started = Counter(p["stage"] for t, p in steps if t == "stage_started")
     sent = Counter((p["stage"], p["index"]) for t, p in steps if t == "command_started")
@@ -190,8 +205,8 @@ def _journal(run_id: str, steps: list[tuple[str, dict[str, Any]]]) -> list[str]:
     for kind in ("operation_sent", "aftercare", "state_captured"):
         if kinds[kind] > 1:
             found.append(f"{run_id}: {kinds[kind]} {kind} steps in its journal.")
-    if kinds["run_ended"] != 1:
-        found.append(f"{run_id}: {kinds['run_ended']} run_ended steps in its journal, not 1.")
+    if kinds["run_ended"] != int(ended):
+        found.append(f"{run_id}: {kinds['run_ended']} run_ended steps in its journal.")
     return found
 
 
