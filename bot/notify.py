@@ -2,16 +2,18 @@
 
 The request events (requested, approved, rejected, launched with or without an override,
 cancelled) are sent by the workflow right after storage has recorded the change; the run
-events (blackout, finished, failed, cancelled) by `bot.status_card` through `post`; the
-freeze goes to every group's channel. A notice is a side channel: if Slack refuses it (the
-bot was removed from the channel, say), the failure is logged with the channel and Slack's
-error and the work that caused it carries on; it never undoes or blocks a recorded change.
+events (blackout, finished, failed, cancelled) by `bot.status_card` through `post` and
+`post_end`; the freeze goes to every group's channel. The notices of a request's end carry
+the audit chain's head, read from storage just before posting (`bot.views.notices`). A
+notice is a side channel: if Slack refuses it (the bot was removed from the channel, say),
+the failure is logged with the channel and Slack's error and the work that caused it carries
+on; it never undoes or blocks a recorded change.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -20,16 +22,22 @@ from bot.views import notices
 from bot.views.message import SlackMessage
 from liveupdate.policy import Freeze, GroupPolicy
 from liveupdate.requests import Request
+from storage.audit import AuditHead
+from storage.store import AsyncStore, Store
 
 log = logging.getLogger(__name__)
 
 
 class Notifier:
-    """Posts the one-line notices; `groups` is the inventory's groups (name -> policy)."""
+    """Posts the one-line notices; `groups` is the inventory's groups (name -> policy), `store`
+    gives the audit chain's head for the notices of a request's end."""
 
-    def __init__(self, client: AsyncWebClient, groups: Mapping[str, GroupPolicy]) -> None:
+    def __init__(
+        self, client: AsyncWebClient, groups: Mapping[str, GroupPolicy], store: AsyncStore
+    ) -> None:
         self._client = client
         self._groups = groups
+        self._store = store
 
     async def requested(self, request: Request) -> None:
         await self.post(request.group, notices.notice_requested(request))
@@ -39,14 +47,14 @@ class Notifier:
         await self.post(request.group, notices.notice_approved(request))
 
     async def rejected(self, request: Request) -> None:
-        await self.post(request.group, notices.notice_rejected(request))
+        await self.post_end(request.group, lambda head: notices.notice_rejected(request, head))
 
     async def launched(self, request: Request) -> None:
         """Also announces an override: who used it and why."""
         await self.post(request.group, notices.notice_launched(request))
 
     async def cancelled(self, request: Request) -> None:
-        await self.post(request.group, notices.notice_cancelled(request))
+        await self.post_end(request.group, lambda head: notices.notice_cancelled(request, head))
 
     async def freeze(self, freeze: Freeze) -> None:
         """The freeze (on or off) concerns every group: one notice in each distinct channel."""
@@ -65,6 +73,14 @@ class Notifier:
             log.error("no notification channel: group %s is not in the inventory", group)
             return
         await self._send(policy.channel, message)
+
+    async def post_end(
+        self, group: str, notice: Callable[[AuditHead | None], SlackMessage]
+    ) -> None:
+        """Post the notice of a request's end, `notice(head)`, with the audit chain's head as
+        it is once the end has been recorded (the caller recorded it before calling)."""
+        head = await self._store.call(Store.audit_head)
+        await self.post(group, notice(head))
 
     async def _send(self, channel: str, message: SlackMessage) -> None:
         try:

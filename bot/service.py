@@ -132,7 +132,7 @@ class Bot:
                     directory=SlackMembership(client, ttl=config.membership_ttl),
                     clock=clock,
                 )
-                notifier = Notifier(client, config.inventory.groups)
+                notifier = Notifier(client, config.inventory.groups, store)
                 tasks = TaskRegistry()
                 app, workflow = build_app(
                     BotParts(

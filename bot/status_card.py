@@ -37,6 +37,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,7 +46,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.notify import Notifier
 from bot.slack_client import upload_text
-from bot.views.message import SlackMessage
 from bot.views.notices import notice_blackout, notice_run_ended
 from bot.views.run_status import render_run_status, starts_milestone
 from bot.views.run_summary import render_run_summary
@@ -177,7 +177,10 @@ class _RunCard:
             places = await self._show_status(snapshot, request, places)
             self.sent_at = cards.clock()
             if snapshot.blackout_seconds is not None:
-                await self._notice_once("blackout", request, notice_blackout(snapshot))
+                blackout = notice_blackout(snapshot)
+                await self._notice_once(
+                    "blackout", partial(cards.notifier.post, request.group, blackout)
+                )
             if snapshot.outcome is not None:
                 await self._finish(snapshot, request, places)
                 return
@@ -211,15 +214,20 @@ class _RunCard:
         owed = places is None or places.summary_ts is None
         if owed and not await self._post_summary(snapshot, request):
             return  # the next start of the bot tries again
-        await self._notice_once("ended", request, notice_run_ended(snapshot))
+        # The end is recorded by now: the notice anchors the audit chain's head.
+        ended = partial(notice_run_ended, snapshot)
+        await self._notice_once(
+            "ended", partial(self.cards.notifier.post_end, request.group, ended)
+        )
 
-    async def _notice_once(self, kind: NoticeKind, request: Request, message: SlackMessage) -> None:
-        """Post the run's `kind` notice unless it was done, by this bot or an earlier one."""
+    async def _notice_once(self, kind: NoticeKind, post: Callable[[], Awaitable[None]]) -> None:
+        """Post the run's `kind` notice with `post` unless it was done, by this bot or an
+        earlier one."""
         cards = self.cards
         if kind in self.noticed:
             return
         if not await cards.store.call(notice_done, self.run_id, kind):
-            await cards.notifier.post(request.group, message)
+            await post()
             await cards.store.call(record_notice, self.run_id, kind, cards.now())
         self.noticed.add(kind)
 

@@ -1,7 +1,10 @@
 """The one-line notices for a group's notification channel (posted by `bot.notify`).
 
 Each is a single line that makes sense on its own in a busy ops channel: what, where, who,
-and where to look (the card's channel). Text people typed is escaped.
+and where to look (the card's channel). Text people typed is escaped. The notices of a
+request's end (a run ended; rejected; cancelled) also carry the audit chain's head as it was
+then, `· audit head 91f4b02f4d5d3a42`: Slack keeps it where lkubot's database cannot change
+it, and `lkubot audit verify --head` checks it later.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from liveupdate.policy import Freeze, mention
 from liveupdate.requests import Request, RequestState
 from lpar.progress import RolloutHeld
 from lpar.snapshot import RunSnapshot
+from storage.audit import AuditHead
 
 _REASON = 300
 _NAMES = {UpdateKind.LKU: "live kernel update", UpdateKind.LLU: "live library update"}
@@ -49,13 +53,14 @@ def notice_approved(request: Request) -> SlackMessage:
     )
 
 
-def notice_rejected(request: Request) -> SlackMessage:
+def notice_rejected(request: Request, head: AuditHead | None) -> SlackMessage:
     rejection = next(iter(request.rejections), None)
     if rejection is None:
-        return _line(f":no_entry_sign: *{request.id}* {_what(request)} was rejected.")
-    return _line(
+        return _ended(f":no_entry_sign: *{request.id}* {_what(request)} was rejected.", head)
+    return _ended(
         f":no_entry_sign: *{request.id}* {_what(request)} rejected by "
-        f"{mention(rejection.user)}: {clip(escape(rejection.comment), _REASON)}"
+        f"{mention(rejection.user)}: {clip(escape(rejection.comment), _REASON)}",
+        head,
     )
 
 
@@ -75,9 +80,9 @@ def notice_launched(request: Request) -> SlackMessage:
     )
 
 
-def notice_cancelled(request: Request) -> SlackMessage:
+def notice_cancelled(request: Request, head: AuditHead | None) -> SlackMessage:
     note = f" {clip(escape_note(request.note), _REASON)}" if request.note else ""
-    return _line(f":black_square_for_stop: *{request.id}* {_what(request)} cancelled.{note}")
+    return _ended(f":black_square_for_stop: *{request.id}* {_what(request)} cancelled.{note}", head)
 
 
 def notice_freeze(freeze: Freeze) -> SlackMessage:
@@ -100,7 +105,7 @@ def notice_blackout(snapshot: RunSnapshot) -> SlackMessage:
     )
 
 
-def notice_run_ended(snapshot: RunSnapshot) -> SlackMessage:
+def notice_run_ended(snapshot: RunSnapshot, head: AuditHead | None) -> SlackMessage:
     """Finished, failed or cancelled, with the one figure or reason that matters most."""
     run = snapshot.run
     name = f"*{run.request_id}* {_NAMES[snapshot.kind]} on {escape(run.lpar)}"
@@ -114,13 +119,14 @@ def notice_run_ended(snapshot: RunSnapshot) -> SlackMessage:
         care = snapshot.aftercare
         if care is not None and care.level_changed:
             level = f"; AIX {escape(str(care.oslevel_before))} → {escape(str(care.oslevel_after))}"
-        return _line(
-            f":tada: {name} succeeded in {duration(snapshot.elapsed_seconds)}{blackout}{level}."
+        return _ended(
+            f":tada: {name} succeeded in {duration(snapshot.elapsed_seconds)}{blackout}{level}.",
+            head,
         )
     reason = f": {clip(escape_note(snapshot.message), _REASON)}" if snapshot.message else "."
     if snapshot.outcome == "cancelled":
-        return _line(f":black_square_for_stop: {name} was cancelled{reason}")
-    return _line(f":x: {name} failed{reason}")
+        return _ended(f":black_square_for_stop: {name} was cancelled{reason}", head)
+    return _ended(f":x: {name} failed{reason}", head)
 
 
 def notice_rollout_held(event: RolloutHeld, request: Request) -> SlackMessage:
@@ -142,6 +148,11 @@ def _where(request: Request, *, sentence: bool = False) -> str:
         return "." if sentence else ""
     channel = f"<#{request.card.channel}>"
     return f". See {channel}." if sentence else f"; see {channel}"
+
+
+def _ended(text: str, head: AuditHead | None) -> SlackMessage:
+    """A notice of a request's end, anchoring the audit chain (None: the chain is empty)."""
+    return _line(f"{text} · audit head `{head.anchor}`" if head is not None else text)
 
 
 def _line(text: str) -> SlackMessage:

@@ -322,7 +322,7 @@ class Rig:
             self.slack,  # type: ignore[arg-type]
             engine,
             SyncStore(self.store),  # type: ignore[arg-type]
-            Notifier(self.slack, example_groups()),  # type: ignore[arg-type]
+            Notifier(self.slack, example_groups(), SyncStore(self.store)),  # type: ignore[arg-type]
             pacing=Pacing(),
             clock=self.clock,
             sleep=self.clock.sleep,
@@ -405,6 +405,19 @@ async def test_a_whole_live_kernel_update_costs_at_most_15_calls(rig: Rig) -> No
     notices = rig.slack.to("C0PRODOPS")
     assert [text_of(n.args["blocks"]).split(" ")[0] for n in notices] == [":stopwatch:", ":tada:"]
     assert "blackout 21 s" in text_of(notices[0].args["blocks"])
+
+
+async def test_the_end_notice_anchors_the_audit_chain_outside_the_database(rig: Rig) -> None:
+    steps = timeline(rig.run)
+    engine = ScriptedEngine(steps[0].snapshot)
+    async with following(rig.cards(engine)):
+        await play(rig, engine, steps)
+    blackout, ended = (text_of(n.args["blocks"]) for n in rig.slack.to("C0PRODOPS"))
+    head = rig.store.audit_head()
+    assert head is not None
+    assert ended.endswith(f" · audit head `{head.anchor}`")
+    assert "audit head" not in blackout, "only the notice of the end anchors"
+    assert rig.store.verify_audit(anchor=head.anchor).anchored
 
 
 async def test_cancel_is_offered_until_the_point_of_no_return_and_the_blackout_shows(

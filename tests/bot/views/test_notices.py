@@ -17,11 +17,14 @@ from bot.views.notices import (
 )
 from liveupdate.policy import Freeze
 from liveupdate.requests import Cancel, Launch, Reject, SlackLocation, apply
+from storage.audit import AuditHead
 from tests.bot.views.factory import aftercare, lines_until, lku_snapshot, valid
 from tests.bot.views.test_request_card import NOW, approved, pending
 from tests.policy.factory import ADMIN, ALICE, BOB, REQUESTER, prod_policy
 
 CARD = SlackLocation(channel="C0AIXTEAM", ts="1764367200.000100")
+HEAD = AuditHead(id=14, hash="91f4b02f4d5d3a42" + "7c" * 24)
+ANCHOR = " · audit head `91f4b02f4d5d3a42`"
 
 
 def one_line(message: SlackMessage) -> str:
@@ -54,8 +57,8 @@ def test_rejected_gives_the_reason_escaped() -> None:
     rejected = apply(
         pending(), Reject(user=BOB, reason="<!channel> wrong media"), prod_policy(), NOW
     )
-    text = one_line(notice_rejected(rejected))
-    assert f"rejected by <@{BOB}>: &lt;!channel&gt; wrong media" in text
+    text = one_line(notice_rejected(rejected, HEAD))
+    assert text.endswith(f"rejected by <@{BOB}>: &lt;!channel&gt; wrong media{ANCHOR}")
 
 
 def test_a_launch_and_an_override_are_announced() -> None:
@@ -82,7 +85,9 @@ def test_a_launch_and_an_override_are_announced() -> None:
 
 def test_cancelled_and_freeze() -> None:
     cancelled = apply(pending(), Cancel(user=REQUESTER, reason="wrong LPAR"), prod_policy(), NOW)
-    assert "cancelled. Cancelled by" in one_line(notice_cancelled(cancelled))
+    text = one_line(notice_cancelled(cancelled, HEAD))
+    assert "cancelled. Cancelled by" in text
+    assert text.endswith(ANCHOR)
     on = one_line(notice_freeze(Freeze(active=True, reason="DC move", by=ADMIN, since=NOW)))
     assert on.startswith(f":snowflake: lkubot is frozen by <@{ADMIN}>: DC move.")
     off = one_line(notice_freeze(Freeze(active=False, by=ADMIN, since=NOW)))
@@ -98,16 +103,18 @@ def test_the_blackout_notice_gives_the_measured_seconds() -> None:
 
 def test_the_end_of_a_run_in_one_line() -> None:
     done = lku_snapshot(outcome="succeeded", elapsed=672.0, aftercare=aftercare())
-    text = one_line(notice_run_ended(done))
+    text = one_line(notice_run_ended(done, HEAD))
     assert text == (
         ":tada: *LU-17* live kernel update on lpar01 succeeded in 11 min 12 s, blackout 21 s; "
-        "AIX 7300-02-02-2420 → 7300-03-01-2446."
+        f"AIX 7300-02-02-2420 → 7300-03-01-2446.{ANCHOR}"
     )
     failed = lku_snapshot(
         lines_until("Starting alt_disk_copy"),
         outcome="failed",
         message="1430-237 FAILED: alt_disk_copy failed.",
     )
-    assert one_line(notice_run_ended(failed)).endswith(
-        "failed: 1430-237 FAILED: alt_disk_copy failed."
+    assert one_line(notice_run_ended(failed, HEAD)).endswith(
+        f"failed: 1430-237 FAILED: alt_disk_copy failed.{ANCHOR}"
     )
+    # Only an empty chain has no head to anchor.
+    assert one_line(notice_run_ended(failed, None)).endswith("alt_disk_copy failed.")
