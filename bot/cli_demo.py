@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import signal
 import sys
 import tempfile
@@ -27,15 +28,17 @@ from bot.demo import (
     DEFAULT_SPEED,
     DROPS_SSH,
     FAILS_PREVIEW,
+    NOTICES,
     STORY_LPAR,
     DemoError,
     DemoWorld,
     demo_world,
 )
-from bot.demo_story import StoryError, play_story
+from bot.demo_story import STEP_WITHIN, StoryError, play_story
 from bot.demo_transcript import Transcript
 
 FAILED_EXIT = 1
+_ANCHOR = re.compile(r"audit head `([0-9a-f]{16})`")
 
 
 @click.command("demo")
@@ -142,21 +145,40 @@ async def _scripted(directory: Path, speed: float, port: int) -> None:
         )
         with Transcript(world.slack, sys.stdout) as transcript:
             await play_story(world, transcript)
+            anchor = await transcript.until(
+                lambda: _newest_anchor(world),
+                within=STEP_WITHIN,
+                what=f"the audit head in #{NOTICES}",
+            )
         db = world.db
-    # The bot has stopped and closed the database: check the audit trail it left.
-    click.echo(f"\n$ lkubot audit verify --db {db}")
-    _verify_audit(db)
+    # The bot has stopped and closed the database: check the audit trail it left against the
+    # head its last notice anchored in Slack.
+    click.echo(f"\n$ lkubot audit verify --db {db} --head {anchor}")
+    _verify_audit(db, anchor)
     click.echo(f"\nlkubot demo --scripted: the story played in {time.monotonic() - started:.0f} s.")
 
 
-def _verify_audit(db: Path) -> None:
+def _newest_anchor(world: DemoWorld) -> str | None:
+    """The audit head the newest notice of a request's end carries."""
+    notices = (m.content for m in reversed(world.slack.state.channel_messages(NOTICES)))
+    return next((match[1] for text in notices if (match := _ANCHOR.search(text))), None)
+
+
+def _verify_audit(db: Path, anchor: str) -> None:
     """`lkubot audit verify` itself, so the check is the one an admin would run."""
     from bot.cli import main
 
     try:
-        main.main(["audit", "verify", "--db", str(db)], prog_name="lkubot", standalone_mode=False)
+        main.main(
+            ["audit", "verify", "--db", str(db), "--head", anchor],
+            prog_name="lkubot",
+            standalone_mode=False,
+        )
     except click.ClickException as error:
         raise StoryError(f"lkubot audit verify: {error.format_message()}") from None
     except SystemExit as exit_:
         if exit_.code:
-            raise StoryError("lkubot audit verify found the audit chain broken") from None
+            raise StoryError(
+                "lkubot audit verify found the audit chain broken, or without the head that "
+                f"#{NOTICES} anchored"
+            ) from None

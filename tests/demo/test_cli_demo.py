@@ -90,8 +90,10 @@ async def test_scripted_plays_the_whole_story_and_verifies_the_audit_trail(tmp_p
         "carol   clicks [LLU preview] on the final summary of LU-1",
         "lkubot  LU-2: Live Library Update on lpar002",
         "llvupdate -P",
-        f"$ lkubot audit verify --db {kept / 'lkubot.db'}",
+        f"$ lkubot audit verify --db {kept / 'lkubot.db'} --head ",
         "Audit chain intact: ",
+        "The anchored head ",
+        ": nothing recorded up to it was changed or removed.",
         "lkubot demo --scripted: the story played in ",
     ]
     position = 0
