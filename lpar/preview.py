@@ -10,8 +10,10 @@ item that says so.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from functools import partial
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,6 +47,8 @@ class PreviewLimits(BaseModel):
     total: float = Field(default=2100.0, gt=0)
 
 
+T = TypeVar("T")
+
 BUSY_CODE = "1430-906"
 """What the simulator prints when another live update runs on the LPAR (SIMULATED: IBM's code
 for this case is not public). A preview that meets it was not carried out."""
@@ -74,13 +78,29 @@ def reading_of(command: remote.RemoteCommand, result: CommandResult | SshError) 
 
 
 async def read(
-    ssh: Connections, lpar: Lpar, command: remote.RemoteCommand, time_limit: float
+    ssh: Connections,
+    lpar: Lpar,
+    command: remote.RemoteCommand,
+    time_limit: float,
+    *,
+    started: asyncio.Event | None = None,
 ) -> Reading:
-    """Run one command and keep whatever it gave, an SSH failure included."""
+    """Run one command and keep whatever it gave, an SSH failure included. `started` is set
+    once the LPAR has accepted the command, and at the latest when the read ends."""
     try:
-        return reading_of(command, await ssh.run(lpar, command, time_limit=time_limit))
+        return reading_of(
+            command, await ssh.run(lpar, command, time_limit=time_limit, started=started)
+        )
     except SshError as exc:
         return reading_of(command, exc)
+    finally:
+        if started is not None:
+            started.set()
+
+
+async def _after(started: asyncio.Event, part: Callable[[], Awaitable[T]]) -> T:
+    await started.wait()
+    return await part()
 
 
 async def _pre_commands(ssh: Connections, lpar: Lpar, time_limit: float) -> list[Reading]:
@@ -183,12 +203,18 @@ async def recheck_lpar(
             "lvupdate_data": remote.read_file(lpar.lvupdate_data),
             "lspv": remote.lspv(),
         }
-    # AIX's preview takes longest: sent first, the reads are done while it runs.
+    # AIX's preview takes longest, so it starts first and the reads are done while it runs.
+    # They wait until the LPAR has accepted it: sent at once, a fleet's reads would queue on
+    # the bot's event loop ahead of the later LPARs' previews, and so delay the whole group.
+    preview_started = asyncio.Event()
     parts: dict[str, Awaitable[Reading | list[Reading]]] = {
-        "preview": read(ssh, lpar, preview_command, limits.preview),
-        "pre": _pre_commands(ssh, lpar, limits.read),
+        "preview": read(ssh, lpar, preview_command, limits.preview, started=preview_started),
+        "pre": _after(preview_started, partial(_pre_commands, ssh, lpar, limits.read)),
     }
-    parts |= {name: read(ssh, lpar, command, limits.read) for name, command in commands.items()}
+    parts |= {
+        name: _after(preview_started, partial(read, ssh, lpar, command, limits.read))
+        for name, command in commands.items()
+    }
     answers = await _bounded(parts, limits.total)
 
     def reading(name: str) -> Reading:

@@ -251,20 +251,25 @@ class Connections:
         return link
 
     async def run(
-        self, lpar: Lpar, command: RemoteCommand, *, time_limit: float | None = None
+        self,
+        lpar: Lpar,
+        command: RemoteCommand,
+        *,
+        time_limit: float | None = None,
+        started: asyncio.Event | None = None,
     ) -> CommandResult:
         """Run `command` on `lpar` and collect its exit status and output.
 
         A non-zero exit status is a result, not an error: the caller decides what it means.
         `time_limit` (seconds, default `SshOptions.command_timeout`) ends it with
-        `CommandTimeout`.
+        `CommandTimeout`. `started` is set once the LPAR has accepted the command.
         """
         limit = self.options.command_timeout if time_limit is None else time_limit
         async with self._commands:
             link = self._link(lpar)
             conn = await link.connection()
             async with link.channels:
-                return await self._run_on(conn, lpar, command, limit)
+                return await self._run_on(conn, lpar, command, limit, started)
 
     async def _run_on(
         self,
@@ -272,8 +277,11 @@ class Connections:
         lpar: Lpar,
         command: RemoteCommand,
         limit: float,
+        started: asyncio.Event | None,
     ) -> CommandResult:
         process = await _open(conn, lpar, command)
+        if started is not None:
+            started.set()
         try:
             async with asyncio.timeout(limit):
                 (stdout, cut_out), (stderr, cut_err) = await asyncio.gather(

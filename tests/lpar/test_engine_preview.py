@@ -4,12 +4,16 @@ the evidence behind each item."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from liveupdate.checks import CheckStatus, PreviewOutcome, UpdateKind
 from liveupdate.requests import RequestState
+from lpar.inventory import Lpar
+from lpar.remote import RemoteCommand
+from lpar.ssh import CommandResult
 from sim.aix.state import Efix
 from tests.lpar.harness import QUICK, world
 
@@ -173,6 +177,40 @@ async def test_a_group_preview_covers_every_lpar_in_inventory_order(tmp_path: Pa
 
         assert [p.lpar for p in previews] == ["lpar002", "lpar004"]
         assert [p.outcome for p in previews] == [PreviewOutcome.PASSED, PreviewOutcome.FAILED]
+
+
+async def test_the_reads_wait_until_the_lpar_has_accepted_aix_s_own_preview(
+    tmp_path: Path,
+) -> None:
+    # In a group preview the LPARs' reads would otherwise queue on lkubot's event loop ahead
+    # of the later LPARs' previews, the long part of every preview.
+    async with world(tmp_path) as w:
+        engine = w.engine()
+        events: list[str] = []
+        run = engine.ssh.run
+
+        async def asked(lpar: Lpar, command: RemoteCommand, **options: Any) -> CommandResult:
+            events.append(f"asked {command.line.split()[0]}")
+            return await run(lpar, command, **options)
+
+        engine.ssh.run = asked  # type: ignore[method-assign]
+        with w.fleet.lpar("lpar001").watching_commands(
+            lambda record: events.append(f"received {record.command.split()[0]}")
+        ):
+            [preview] = await engine.preview(UpdateKind.LKU, "lpar001")
+
+        assert preview.outcome is PreviewOutcome.PASSED
+        accepted = events.index("received geninstall")
+        assert events[: accepted + 1] == ["asked geninstall", "received geninstall"]
+        assert sorted(e for e in events[accepted:] if e.startswith("asked")) == [
+            "asked cat",
+            "asked emgr",
+            "asked genld",
+            "asked hmcauth",
+            "asked lspv",
+            "asked oslevel",
+            "asked raso",
+        ]
 
 
 async def test_a_preview_is_bounded_in_time(tmp_path: Path) -> None:
