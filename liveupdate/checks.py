@@ -8,6 +8,7 @@ keeps the whole result as the evidence an approval was given for.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -79,9 +80,10 @@ class PreviewResult(BaseModel):
     raw_output: str = ""
     """The preview command's own output, verbatim."""
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        """See `liveupdate.fingerprint` for what is hashed and how."""
+        """See `liveupdate.fingerprint` for what is hashed and how. Computed once: the model
+        is frozen, and every request read from storage checks its previews' fingerprints."""
         return fingerprint_of(
             canonical_form(
                 kind=self.kind.value,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -168,16 +170,58 @@ class Requests:
         return expired
 
 
+PREVIEWS_KEPT = 512
+"""Requests whose parsed previews are kept per connection: a few MB at most."""
+
+
+class _Previews:
+    """Each request's previews, parsed once per connection.
+
+    A request's previews are written with it and never change, while parsing their JSON (the
+    whole checklist with its evidence) was most of the cost of reading a request: `/lku list`
+    reads twenty, the status cards one at every milestone, on the database thread, whose
+    Python work holds the GIL the event loop needs to answer Slack. Only what was read
+    outside a write transaction is kept, so a preview written in a transaction that is then
+    rolled back is never kept.
+    """
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[str, tuple[PreviewResult, ...]] = OrderedDict()
+
+    def of(self, db: Database, request_id: str) -> tuple[PreviewResult, ...]:
+        kept = self._kept.get(request_id)
+        if kept is not None:
+            self._kept.move_to_end(request_id)
+            return kept
+        previews = tuple(
+            PreviewResult.model_validate_json(r["body"])
+            for r in db.query(
+                "SELECT body FROM previews WHERE request_id = ? ORDER BY lpar", [request_id]
+            )
+        )
+        if previews and not db.conn.in_transaction:
+            self._kept[request_id] = previews
+            if len(self._kept) > PREVIEWS_KEPT:
+                self._kept.popitem(last=False)
+        return previews
+
+
+_previews: weakref.WeakKeyDictionary[Database, _Previews] = weakref.WeakKeyDictionary()
+"""One `_Previews` per connection, forgotten with it."""
+
+
+def _previews_of(db: Database) -> _Previews:
+    kept = _previews.get(db)
+    if kept is None:
+        kept = _previews[db] = _Previews()
+    return kept
+
+
 def load_request(db: Database, request_id: str) -> Request:
     row = next(db.query("SELECT * FROM requests WHERE id = ?", [request_id]), None)
     if row is None:
         raise NotFound(f"There is no request {request_id}: check the id (like LU-17).")
-    previews = tuple(
-        PreviewResult.model_validate_json(r["body"])
-        for r in db.query(
-            "SELECT body FROM previews WHERE request_id = ? ORDER BY lpar", [request_id]
-        )
-    )
+    previews = _previews_of(db).of(db, request_id)
     votes = tuple(
         Vote.model_validate(r)
         for r in db.query(
