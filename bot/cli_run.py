@@ -25,6 +25,7 @@ from bot.service import Bot, BotConfig
 from bot.settings import Settings, SettingsError, check_slack, load_settings
 from bot.slack_client import build_slack_client, slack_connections
 from lpar.inventory import Inventory, InventoryError, load_inventory
+from storage.errors import StorageError
 
 EVENTS_PATH = "/slack/events"
 """Where Slack sends slash commands and interactions in HTTP mode (the manifest's URLs)."""
@@ -71,7 +72,9 @@ def run_command(http_port: int | None, bind: str) -> None:
     )
     try:
         asyncio.run(serve(settings, inventory, http_port=http_port, bind=bind))
-    except StartupError as error:
+    # The database in use by another lkubot, or written by a newer one: the message says what
+    # to do, a traceback would not.
+    except (StartupError, StorageError) as error:
         click.echo(f"lkubot run: {error}", err=True)
         sys.exit(STARTUP_EXIT)
 

@@ -42,6 +42,7 @@ from lpar.engine import Engine, utc_now
 from lpar.inventory import GROUP_PREFIX, Inventory
 from lpar.options import EngineOptions
 from lpar.progress import LinkRestored, Progress, RolloutEnded, RolloutHeld, RunEnded, RunUnknown
+from storage.instance_lock import InstanceLock
 from storage.run_records import StoredRunRecords
 from storage.shown import card_is_behind, stale_cards, unannounced_launches
 from storage.store import AsyncStore, Store
@@ -119,7 +120,24 @@ class Bot:
         followers: Sequence[FollowerFactory] = (status_cards,),
         clock: Callable[[], datetime] = utc_now,
     ) -> AsyncIterator[Bot]:
-        """The bot, started; `followers` (the status cards) subscribe before reattach."""
+        """The bot, started; `followers` (the status cards) subscribe before reattach.
+
+        Only one bot runs on a database: a second one is refused (`DatabaseInUse`) before it
+        touches anything, since both would follow, and could start, the same runs."""
+        with InstanceLock(config.db):
+            async with cls._started(config, client, followers=followers, clock=clock) as bot:
+                yield bot
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def _started(
+        cls,
+        config: BotConfig,
+        client: AsyncWebClient,
+        *,
+        followers: Sequence[FollowerFactory],
+        clock: Callable[[], datetime],
+    ) -> AsyncIterator[Bot]:
         store = await AsyncStore.open(config.db)
         try:
             async with Engine(

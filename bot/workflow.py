@@ -30,6 +30,7 @@ from commands import cleanup as cleanup_command
 from commands import hold, status, vote, words
 from commands import launch as launch_command
 from commands import preview as preview_command
+from commands import resolve as resolve_command
 from commands.services import Services
 from liveupdate.requests import Request, RequestState, SlackLocation
 from lpar.engine import CancelSent
@@ -111,6 +112,22 @@ class Workflow:
                 await self.notifier.freeze(freeze)
                 state = "on: no launches anywhere" if freeze.active else "off"
                 await self._tell(asker, replies.render_notice(f"The freeze is {state}."))
+            case words.Cleanup():
+                await self.cleanup(asker, command.run_id)
+            case words.Resolve():
+                run = await resolve_command.resolve(
+                    self.services,
+                    command.run_id,
+                    asker.user,
+                    outcome=command.outcome,
+                    reason=command.reason,
+                )
+                await self._tell(
+                    asker,
+                    replies.render_notice(
+                        f"{run.id} is closed as {run.state.value}, and {run.lpar} is free again."
+                    ),
+                )
 
     # --- requests ------------------------------------------------------------------------
 
@@ -176,8 +193,10 @@ class Workflow:
     async def announce_launch(self, request: Request) -> None:
         """The "launched" notice, recorded as done (`storage.shown`), so that a restarted bot
         posts it when this one died before it could (`bot.service`)."""
-        await self.notifier.launched(request)
-        await self.services.store.call(record_notice, request.id, "launched", self.services.clock())
+        ts = await self.notifier.launched(request)
+        await self.services.store.call(
+            record_notice, request.id, "launched", self.services.clock(), ts
+        )
 
     async def cancel(self, asker: Asker, request_id: str) -> None:
         outcome = await cancel_command.cancel(self.services, request_id, asker.user)
@@ -207,15 +226,12 @@ class Workflow:
             )
 
     async def cleanup(self, asker: Asker, run_id: str) -> None:
-        """[Clean up] under a failed run: `clvupdate` (LKU) or `cllvupdate -u` (LLU)."""
-        run = await self.services.store.call(Store.get_run, run_id)
-        request = await self.services.store.call(Store.get_request, run.request_id)
-        await self._tell(asker, replies.render_notice(f"Cleaning up on {run.lpar}…"))
-        outcome = await cleanup_command.cleanup(self.services, run.lpar, asker.user, request.kind)
-        verdict = "done" if outcome.ok else f"failed (exit {outcome.exit_status})"
-        await self._tell(
-            asker, replies.render_notice(f"`{outcome.command}` on {run.lpar}: {verdict}.")
-        )
+        """[Clean up] under a failed run, or `/lku cleanup RUN`: `clvupdate` (LKU) or
+        `cllvupdate -u` (LLU), for admins."""
+        run = await cleanup_command.check(self.services, run_id, asker.user)
+        await self._tell(asker, replies.render_notice(f"Cleaning up after {run.id} on {run.lpar}…"))
+        outcome = await cleanup_command.cleanup(self.services, run, asker.user)
+        await self._tell(asker, replies.render_cleanup(run.lpar, outcome))
 
     async def check_details(self, asker: Asker, ref: CheckRef) -> None:
         """Evidence… on the card: the command output behind one check, privately."""

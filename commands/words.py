@@ -18,12 +18,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from liveupdate.runs import format_run_id
 from lpar.names import FILESET_NAME, LPAR_NAME, REMOTE_PATH
 
 Kind = Literal["lku", "llu"]
 
 MAX_TEXT = 500
 """Longest comment or reason kept, in characters: enough for a sentence or two and a ticket."""
+MIN_RESOLVE_REASON = 10
+"""Closing a run by hand is evidence for auditors: a few words at least, not "ok"."""
 
 _REQUEST_ID = re.compile(r"(?i)LU-([0-9]{1,9})")
 _GROUP = re.compile(r"group:(.+)")
@@ -118,6 +121,18 @@ class Freeze(_Command):
     reason: str = ""
 
 
+class Cleanup(_Command):
+    verb: Literal["cleanup"] = "cleanup"
+    run_id: str
+
+
+class Resolve(_Command):
+    verb: Literal["resolve"] = "resolve"
+    run_id: str
+    outcome: Literal["succeeded", "failed"]
+    reason: str
+
+
 Command = (
     Help
     | Preview
@@ -131,6 +146,8 @@ Command = (
     | Lock
     | Unlock
     | Freeze
+    | Cleanup
+    | Resolve
 )
 
 USAGE: dict[str, str] = {
@@ -145,6 +162,8 @@ USAGE: dict[str, str] = {
     "lock": "lock LPAR reason",
     "unlock": "unlock LPAR",
     "freeze": "freeze on|off [reason]",
+    "cleanup": "cleanup RUN",
+    "resolve": "resolve RUN succeeded|failed reason",
     "help": "help [VERB]",
 }
 LLU_USAGE_PREVIEW = "preview TARGET"
@@ -305,6 +324,28 @@ def _parse_freeze(kind: Kind, args: list[str]) -> Command:
     return Freeze(kind=kind, on=on, reason=reason)
 
 
+def _parse_cleanup(kind: Kind, args: list[str]) -> Command:
+    if len(args) != 1:
+        raise UsageError(f"Which run? Usage: `{usage(kind, 'cleanup')}`")
+    return Cleanup(kind=kind, run_id=format_run_id(*parse_run_id(args[0])))
+
+
+def _parse_resolve(kind: Kind, args: list[str]) -> Command:
+    if len(args) < 2 or args[1].lower() not in ("succeeded", "failed"):
+        raise UsageError(f"Usage: `{usage(kind, 'resolve')}`")
+    run_id = format_run_id(*parse_run_id(args[0]))
+    reason = _free_text(args[2:])
+    if len(reason) < MIN_RESOLVE_REASON:
+        raise UsageError(
+            "Say what you found on the LPAR, in a few words: the reason is recorded and "
+            "announced with the run's end."
+        )
+    outcome: Literal["succeeded", "failed"] = (
+        "succeeded" if args[1].lower() == "succeeded" else "failed"
+    )
+    return Resolve(kind=kind, run_id=run_id, outcome=outcome, reason=reason)
+
+
 _PARSERS = {
     "help": _parse_help,
     "preview": _parse_preview,
@@ -318,6 +359,8 @@ _PARSERS = {
     "lock": _parse_lock,
     "unlock": _parse_unlock,
     "freeze": _parse_freeze,
+    "cleanup": _parse_cleanup,
+    "resolve": _parse_resolve,
 }
 
 

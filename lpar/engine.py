@@ -45,7 +45,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -59,20 +59,21 @@ from liveupdate.requests import (
     check_cancel,
     check_launch,
 )
-from liveupdate.runs import Launched
+from liveupdate.runs import Launched, Run, RunState
 from lpar import remote
 from lpar.bus import ProgressBus
+from lpar.cleanup import clean_up
 from lpar.inventory import GROUP_PREFIX, Inventory, Lpar
 from lpar.options import EngineOptions
 from lpar.preview import PreviewLimits, Recheck, preview_lpar, recheck_lpar
-from lpar.progress import CommandOutcome, Progress
+from lpar.progress import CommandOutcome, Progress, RunEnded
 from lpar.rechecks import refuse_rechecks
 from lpar.records import RunRecords
-from lpar.refusals import LluSelectionRefused, LparBusy, NotRunning
+from lpar.refusals import LluSelectionRefused, NotRunning, ResolveRefused
 from lpar.rollout import Rollout
 from lpar.run_base import RunContext
 from lpar.snapshot import RolloutSnapshot, RunSnapshot, build_snapshot
-from lpar.ssh import Connections, SshError
+from lpar.ssh import Connections
 
 __all__ = ["CancelSent", "Engine", "EngineOptions", "utc_now"]
 
@@ -340,6 +341,9 @@ class Engine:
         """At start-up: go on with every request left running or unknown, following each
         unfinished run from its saved line. Returns the request ids taken up. Never starts an
         operation that was already sent; a run whose log cannot be found becomes unknown."""
+        closed = await self.records.end_stale_cleanups(self.clock())
+        if closed:
+            log.warning("clean-ups left running by an earlier lkubot closed: %s", ", ".join(closed))
         taken = []
         for request in await self.records.active_requests():
             if request.id in self._driving:
@@ -370,24 +374,61 @@ class Engine:
         message = await driving.rollout.cancel(user, reason)
         return CancelSent(request_id=request_id, runs=runs, message=message)
 
-    async def cleanup(self, lpar: str, kind: UpdateKind) -> CommandOutcome:
-        """Run the clean-up an admin asked for: `clvupdate` (LKU) or `cllvupdate -u` (LLU).
-        Refused (`LparBusy`) while a run of this engine is on the LPAR."""
-        target = self.inventory.lpar(lpar)
-        for driving in self._driving.values():
-            busy = [d.run.id for d in driving.rollout.current if d.lpar.name == lpar]
-            if busy:
-                raise LparBusy(f"{lpar} has run {busy[0]} going on: clean up after it has ended.")
-        command = remote.clvupdate() if kind is UpdateKind.LKU else remote.cllvupdate()
-        try:
-            result = await self.ssh.run(target, command, time_limit=self.options.cleanup_time_limit)
-        except SshError as exc:
-            return CommandOutcome(command=command.line, exit_status=None, error=str(exc))
-        return CommandOutcome(
-            command=command.line,
-            exit_status=result.exit_status,
-            last_lines=tuple(result.last_lines()),
+    async def cleanup(self, run_id: str, *, by: str) -> CommandOutcome:
+        """Run the clean-up an admin (`by`, checked by the caller) asked for after `run_id`:
+        `clvupdate` (LKU) or `cllvupdate -u` (LLU), holding the LPAR and audited; refused
+        (`LparLocked`, `CleanupRefused`) while anything holds the LPAR, or when the run did
+        not fail or is not the LPAR's latest. See `lpar.cleanup`."""
+        return await clean_up(self._context, self.inventory, run_id, by=by)
+
+    async def resolve(
+        self, run_id: str, *, outcome: Literal["succeeded", "failed"], by: str, reason: str
+    ) -> Run:
+        """Close a run lkubot has lost track of as `outcome`, on the word of an admin (`by`,
+        checked by the caller) who looked at the LPAR: the run ends with `reason`, its LPAR
+        is free again, the audit trail names them, and its request goes on (the next wave of
+        a rollout, or its end). Refused (`ResolveRefused`) for a run that has ended, and for
+        one lkubot follows while in contact with its LPAR: that one ends on its own."""
+        run = await self.records.get_run(run_id)
+        if run.state.terminal:
+            raise ResolveRefused(
+                f"{run_id} has already ended ({run.state.value}): there is nothing to close."
+            )
+        driving = self._driving.get(run.request_id)
+        followed = driving is not None and any(d.run.id == run_id for d in driving.rollout.current)
+        if followed and run.state is not RunState.UNKNOWN:
+            raise ResolveRefused(
+                f"lkubot follows {run_id} on {run.lpar} and is in contact with it, so it records "
+                "the outcome itself. /lku resolve closes runs lkubot has lost track of "
+                "(unknown, or not followed)."
+            )
+        if followed and driving is not None:
+            await driving.rollout.stop_run(run_id)
+        now = self.clock()
+        ended = RunEnded(
+            request_id=run.request_id,
+            run_id=run.id,
+            lpar=run.lpar,
+            at=now,
+            outcome=outcome,
+            message=f"Closed as {outcome} by <@{by}>, who checked {run.lpar}: {reason}",
         )
+        closed = await self.records.resolve_run(
+            run_id,
+            outcome=RunState(outcome),
+            by=by,
+            reason=reason,
+            now=now,
+            step_type=ended.type,
+            step_payload=ended.model_dump_json(exclude={"key"}),
+        )
+        self._bus.publish(ended.model_copy(update={"key": f"{run_id}#resolved"}))
+        if run.request_id not in self._driving:
+            # Nobody drives the request any more: its rollout counts the closed run and goes on.
+            request = await self.records.get_request(run.request_id)
+            if request.state in (RequestState.RUNNING, RequestState.UNKNOWN):
+                self._drive(self._rollout(request))
+        return closed
 
     # --- views ----------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from liveupdate.policy import EffectivePolicy, Freeze
 from liveupdate.requests import Launch, Request, SystemEvent
-from liveupdate.runs import Launched, Run, RunEvent, RunStep
+from liveupdate.runs import Launched, Lock, Run, RunEvent, RunState, RunStep
 
 
 class RunRecords(Protocol):
@@ -75,3 +75,37 @@ class RunRecords(Protocol):
     ) -> RunStep: ...
 
     async def run_steps(self, run_id: str) -> list[RunStep]: ...
+
+    async def begin_cleanup(self, run_id: str, *, by: str, command: str, now: datetime) -> Lock:
+        """Take the LPAR of a failed or cancelled run for its clean-up, or refuse."""
+        ...
+
+    async def end_cleanup(
+        self,
+        run_id: str,
+        *,
+        by: str,
+        command: str,
+        exit_status: int | None,
+        error: str | None,
+        now: datetime,
+    ) -> None: ...
+
+    async def end_stale_cleanups(self, now: datetime) -> list[str]:
+        """At start-up: close the clean-ups an earlier lkubot left running."""
+        ...
+
+    async def resolve_run(
+        self,
+        run_id: str,
+        *,
+        outcome: RunState,
+        by: str,
+        reason: str,
+        now: datetime,
+        step_type: str,
+        step_payload: str,
+    ) -> Run:
+        """Close an unfinished run on an admin's word, with its last journal step (a
+        `RunEnded`)."""
+        ...

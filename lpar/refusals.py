@@ -4,7 +4,7 @@
     ├── CancelRefused       the run has passed the point of no return (or has ended)
     ├── NotRunning          no run of this request is going on in this lkubot
     ├── LluSelectionRefused an LLU launch named processes the preview did not list
-    ├── LparBusy            a clean-up asked for while a run is on the LPAR
+    ├── ResolveRefused      a run closed by hand has ended, or lkubot follows it in contact
     ├── RecheckUnavailable  the launch's new preview could not be carried out: try again later
     └── RecheckFailed       the new preview saw the same as approved, but a check fails now
 
@@ -28,7 +28,7 @@ class LluSelectionRefused(Refused):
     pass
 
 
-class LparBusy(Refused):
+class ResolveRefused(Refused):
     pass
 
 

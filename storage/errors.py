@@ -9,7 +9,8 @@ StorageError
 └── BadAnchor             an anchored head hash given to check is not one
 
 liveupdate.errors.Refused
-└── LparLocked            a run or an admin hold already owns the LPAR
+├── LparLocked            a run, an admin hold or a clean-up already owns the LPAR
+└── CleanupRefused        the run asked to be cleaned up after did not fail, or is not the latest
 """
 
 from __future__ import annotations
@@ -47,3 +48,7 @@ class BadAnchor(StorageError):
 
 class LparLocked(Refused):
     """Shown to the person who tried to launch: names who holds the LPAR and since when."""
+
+
+class CleanupRefused(Refused):
+    pass

@@ -19,6 +19,8 @@ from storage.audit import SYSTEM_ACTOR, append_audit, to_text
 from storage.database import write_transaction
 from storage.errors import LparLocked, NotFound
 
+CLEANUP_OWNER = "cleanup of "
+"""A clean-up's lock is owned by `cleanup of LU-17-1` (`storage.cleanups`)."""
 UNFINISHED = (RunState.STARTING.value, RunState.RUNNING.value, RunState.UNKNOWN.value)
 """Run states that hold their LPAR."""
 
@@ -46,7 +48,13 @@ class Locks:
             if self.db.execute("SELECT 1 FROM runs WHERE id = ?", [lock.owner]).fetchone():
                 raise WrongState(
                     f"{lpar} is held by run {lock.owner}, which releases it when it ends: "
-                    "cancel the run instead."
+                    "cancel the run instead, or close it with /lku resolve when lkubot has "
+                    "lost track of it."
+                )
+            if lock.owner.startswith(CLEANUP_OWNER):
+                raise WrongState(
+                    f"{lpar} is being cleaned up ({lock.reason}): it is free again when the "
+                    "clean-up ends."
                 )
             release_lock(self.db, lpar, owner=lock.owner, actor=by, now=now)
 

@@ -7,7 +7,9 @@ from datetime import datetime
 
 from liveupdate.policy import EffectivePolicy, Freeze
 from liveupdate.requests import Launch, Request, RequestState, SystemEvent
-from liveupdate.runs import Launched, Run, RunEvent, RunStep
+from liveupdate.runs import Launched, Lock, Run, RunEvent, RunState, RunStep
+from storage.cleanups import begin_cleanup, end_cleanup, end_stale_cleanups
+from storage.resolutions import resolve_run
 from storage.store import AsyncStore, Store
 
 ACTIVE_STATES = (RequestState.RUNNING, RequestState.UNKNOWN)
@@ -78,3 +80,51 @@ class StoredRunRecords:
 
     async def run_steps(self, run_id: str) -> list[RunStep]:
         return await self.store.call(Store.run_steps, run_id)
+
+    async def begin_cleanup(self, run_id: str, *, by: str, command: str, now: datetime) -> Lock:
+        return await self.store.call(begin_cleanup, run_id, by=by, command=command, now=now)
+
+    async def end_cleanup(
+        self,
+        run_id: str,
+        *,
+        by: str,
+        command: str,
+        exit_status: int | None,
+        error: str | None,
+        now: datetime,
+    ) -> None:
+        await self.store.call(
+            end_cleanup,
+            run_id,
+            by=by,
+            command=command,
+            exit_status=exit_status,
+            error=error,
+            now=now,
+        )
+
+    async def end_stale_cleanups(self, now: datetime) -> list[str]:
+        return await self.store.call(end_stale_cleanups, now)
+
+    async def resolve_run(
+        self,
+        run_id: str,
+        *,
+        outcome: RunState,
+        by: str,
+        reason: str,
+        now: datetime,
+        step_type: str,
+        step_payload: str,
+    ) -> Run:
+        return await self.store.call(
+            resolve_run,
+            run_id,
+            outcome=outcome,
+            by=by,
+            reason=reason,
+            now=now,
+            step_type=step_type,
+            step_payload=step_payload,
+        )

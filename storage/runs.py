@@ -179,14 +179,7 @@ class Runs:
         """Append one step to a run's journal under the next number (1, 2, ...)."""
         with write_transaction(self.db):
             load_run(self.db, run_id)
-            seq = self.db.execute(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM run_steps WHERE run_id = ?", [run_id]
-            ).fetchone()[0]
-            step = RunStep(seq=seq, type=type, payload=payload, at=now)
-            self.db.table("run_steps").insert(
-                {"run_id": run_id, "seq": seq, "type": type, "payload": payload, "at": to_text(now)}
-            )
-        return step
+            return append_step(self.db, run_id, type, payload, now)
 
     def run_steps(self, run_id: str, *, after_seq: int = 0) -> list[RunStep]:
         return [
@@ -244,6 +237,18 @@ def create_run(db: Database, request: Request, lpar: str, log_dir: str, now: dat
         detail={"run": run.id, "log_path": run.log_path},
     )
     return run
+
+
+def append_step(db: Database, run_id: str, type: str, payload: str, now: datetime) -> RunStep:
+    """Add a step to a run's journal under its next number, inside the caller's transaction."""
+    seq = db.execute(
+        "SELECT COALESCE(MAX(seq), 0) + 1 FROM run_steps WHERE run_id = ?", [run_id]
+    ).fetchone()[0]
+    step = RunStep(seq=seq, type=type, payload=payload, at=now)
+    db.table("run_steps").insert(
+        {"run_id": run_id, "seq": seq, "type": type, "payload": payload, "at": to_text(now)}
+    )
+    return step
 
 
 def write_audited(db: Database, before: Run, run: Run, now: datetime) -> None:

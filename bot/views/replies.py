@@ -17,6 +17,7 @@ from liveupdate.checks import UpdateKind
 from liveupdate.policy import Freeze, mention
 from liveupdate.requests import Request, RequestState
 from liveupdate.runs import Lock, Run, RunState
+from lpar.progress import CommandOutcome
 from storage.reports import HistoryEntry
 
 ANYONE = "anyone in the channel"
@@ -52,6 +53,18 @@ VERB_HELP: dict[str, tuple[str, str]] = {
     "lock": ("Hold an LPAR: nothing launches on it until it is unlocked.", ADMINS),
     "unlock": ("Lift a hold placed with `lock`.", ADMINS),
     "freeze": ("Stop (`on REASON`) or allow again (`off`) every launch everywhere.", ADMINS),
+    "cleanup": (
+        "Clean up on the LPAR after a run that failed or was cancelled: `clvupdate` after a "
+        "kernel update, `cllvupdate -u` after a library update (its [Clean up] button does "
+        "the same). The LPAR is held while it runs.",
+        ADMINS,
+    ),
+    "resolve": (
+        "Close a run lkubot has lost track of (unknown: no log, no exit line, out of reach) "
+        "after checking the LPAR, saying how it ended and why you know; the LPAR is free "
+        "again and the request goes on.",
+        ADMINS,
+    ),
     "help": ("This list, or one command in detail.", ANYONE),
 }
 EXAMPLES: dict[str, str] = {
@@ -66,6 +79,8 @@ EXAMPLES: dict[str, str] = {
     "lock": "lock lpar01 storage migration until Friday",
     "unlock": "unlock lpar01",
     "freeze": "freeze on datacenter maintenance",
+    "cleanup": "cleanup LU-17-1",
+    "resolve": "resolve LU-17-1 failed oslevel unchanged, clvupdate done by hand",
     "help": "help launch",
 }
 LLU_EXAMPLES = {"preview": "preview lpar01"}
@@ -99,6 +114,18 @@ def render_notice(text: str) -> SlackMessage:
     lkubot's own mrkdwn; whatever a person typed in it must already be escaped, or be a
     sentence from lkubot's errors (see `bot.views.text.escape_note`)."""
     return SlackMessage.build(text, [section(escape_note(text))])
+
+
+def render_cleanup(lpar: str, outcome: CommandOutcome) -> SlackMessage:
+    """How the clean-up an admin asked for went: done, or what it said when it failed."""
+    if outcome.ok:
+        said = "done"
+    elif outcome.exit_status is None:
+        said = f"no answer: {outcome.error}"
+    else:
+        last = outcome.last_lines[-1] if outcome.last_lines else "no output"
+        said = f"exit status {outcome.exit_status} ({last})"
+    return render_notice(f"`{outcome.command}` on {lpar}: {said}.")
 
 
 def render_error(sentence: str, reference: str | None = None) -> SlackMessage:

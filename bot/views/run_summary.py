@@ -75,6 +75,9 @@ def render_run_summary(snapshot: RunSnapshot) -> RunSummary:
     ]
     if outcome != "succeeded":
         blocks.extend(_failure(snapshot))
+    elif snapshot.message:
+        # A success with a word to say: closed by an admin, or a cancel that came too late.
+        blocks.append(section(f":information_source: {clip(escape_note(snapshot.message), 1000)}"))
     attachment = None
     care = snapshot.aftercare
     if care is not None:

@@ -63,7 +63,7 @@ async def test_a_live_library_update_reports_each_process_and_offers_the_clean_u
 
         # An admin takes the offer.
         assert w.fleet.lpar("lpar001").state.llu_cleanup_pending
-        cleaned = await engine.cleanup("lpar001", UpdateKind.LLU)
+        cleaned = await engine.cleanup(run_ended.run_id, by="U0ADMIN01")
         assert cleaned.ok
         assert cleaned.last_lines == (
             "Clean up of the failed Live library Update operation completed.",
