@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from bot.cli import main
 from liveupdate.errors import AlreadyVoted
 from liveupdate.requests import Approve, Reject
-from storage.audit import GENESIS, append_audit, parse_anchor, row_hash
+from storage.audit import GENESIS, AuditHead, append_audit, parse_anchor, row_hash
 from storage.errors import BadAnchor
 from storage.store import Store
 from tests.policy.factory import ALICE, CAROL
@@ -154,6 +154,14 @@ def _rewrite_chain(db_path: Path, row_id: int, actor: str) -> None:
     conn.close()
 
 
+def _anchored(store: Store, policy) -> AuditHead:
+    """An approved request, and the head a notice would have anchored right after it."""
+    open_approved(store, policy)
+    head = store.audit_head()
+    assert head is not None
+    return head
+
+
 def test_the_head_is_the_newest_row_and_its_anchor_is_16_hex_digits(store: Store, policy) -> None:
     assert store.audit_head() is None
     request = open_approved(store, policy)
@@ -164,9 +172,7 @@ def test_the_head_is_the_newest_row_and_its_anchor_is_16_hex_digits(store: Store
 
 
 def test_an_anchored_head_is_found_while_the_chain_grows(store: Store, policy) -> None:
-    open_approved(store, policy)
-    head = store.audit_head()
-    assert head is not None
+    head = _anchored(store, policy)
     open_approved(store, policy, "lpar02")
     report = store.verify_audit(anchor=head.anchor.upper())
     assert report.intact
@@ -175,9 +181,7 @@ def test_an_anchored_head_is_found_while_the_chain_grows(store: Store, policy) -
 
 
 def test_rows_cut_off_after_the_anchor_are_caught(store: Store, policy, db_path: Path) -> None:
-    open_approved(store, policy)
-    head = store.audit_head()
-    assert head is not None
+    head = _anchored(store, policy)
     open_approved(store, policy, "lpar02")
     _tamper(db_path, "DELETE FROM audit WHERE id >= 3")
     report = Store.open(db_path).verify_audit(anchor=head.anchor)
@@ -191,9 +195,7 @@ def test_rows_cut_off_after_the_anchor_are_caught(store: Store, policy, db_path:
 def test_a_chain_rewritten_with_recomputed_hashes_is_caught_by_its_anchor(
     store: Store, policy, db_path: Path
 ) -> None:
-    open_approved(store, policy)
-    head = store.audit_head()
-    assert head is not None
+    head = _anchored(store, policy)
     _rewrite_chain(db_path, row_id=2, actor="U0MALLORY1")
     rewritten = Store.open(db_path)
     assert rewritten.verify_audit().intact, "a full rewrite cannot be seen from the chain alone"
@@ -203,9 +205,7 @@ def test_a_chain_rewritten_with_recomputed_hashes_is_caught_by_its_anchor(
 def test_a_broken_chain_is_reported_broken_whatever_the_anchor(
     store: Store, policy, db_path: Path
 ) -> None:
-    open_approved(store, policy)
-    head = store.audit_head()
-    assert head is not None
+    head = _anchored(store, policy)
     _tamper(db_path, "UPDATE audit SET actor = 'U0MALLORY1' WHERE id = 2")
     report = Store.open(db_path).verify_audit(anchor=head.anchor)
     assert report.first_bad_id == 2
@@ -220,9 +220,7 @@ def test_an_anchor_needs_16_to_64_hex_digits(text: str) -> None:
 
 
 def test_verify_head_from_the_command_line(store: Store, policy, db_path: Path) -> None:
-    open_approved(store, policy)
-    head = store.audit_head()
-    assert head is not None
+    head = _anchored(store, policy)
     runner = CliRunner()
     args = ["audit", "verify", "--db", str(db_path), "--head", head.anchor]
     kept = runner.invoke(main, args)
