@@ -27,6 +27,7 @@ tolerant and says what it accepts:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -187,3 +188,36 @@ def parse_llvupdate_report(text: str) -> LluReport:
         none_required=reader.none_required,
         unknown_lines=tuple(reader.unknown),
     )
+
+
+_SEVERITY: tuple[Outcome, ...] = ("unknown", "succeeded", "timed_out", "failed")
+"""How much an outcome says: a failure read anywhere outweighs a success read elsewhere, and
+any outcome outweighs none."""
+
+
+def merge_reports(*reports: LluReport) -> LluReport:
+    """One report from several accounts of the same run (its output, its `-l` log): per
+    process, the weightiest outcome any of them gives (`_SEVERITY`), in order of first
+    mention."""
+    merged: dict[int, LluResult] = {}
+    for report in reports:
+        for result in report.processes:
+            known = merged.get(result.pid)
+            if known is None or _SEVERITY.index(result.outcome) > _SEVERITY.index(known.outcome):
+                libraries = tuple(
+                    dict.fromkeys((*(known.libraries if known else ()), *result.libraries))
+                )
+                merged[result.pid] = result.model_copy(update={"libraries": libraries})
+    return LluReport(
+        processes=tuple(merged.values()),
+        none_required=any(r.none_required for r in reports),
+        unknown_lines=tuple(dict.fromkeys(line for r in reports for line in r.unknown_lines)),
+    )
+
+
+def with_expected(report: LluReport, pids: Iterable[int]) -> LluReport:
+    """`report` with an `unknown` entry for each process in `pids` it does not name: a process
+    the update should have moved and that no account mentions has no known result."""
+    named = {p.pid for p in report.processes}
+    missing = tuple(LluResult(pid=pid, outcome="unknown") for pid in pids if pid not in named)
+    return report.model_copy(update={"processes": (*report.processes, *missing)})

@@ -2,6 +2,7 @@
 
     open_request ──> pending ──approve (quorum)──> approved ──launch──> running ──> succeeded
          │             │  ▲ approve (below quorum)   │  │   ▲ resumed   │  │        failed
+         │             │  │                          │  │   │          │  │        unverified
          │             │  └──────────┘                │  │   │          │  └────> cancelled
          └─> preview_failed (a blocked preview)       │  │  unknown <───┘ lost contact
                        │                              │  └─ launch, fingerprint changed ─> void
@@ -79,6 +80,8 @@ class RequestState(StrEnum):
     REJECTED = "rejected"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    UNVERIFIED = "unverified"
+    """The run ended, but lkubot could not confirm its result: check the LPAR."""
     VOID = "void"
     """What was previewed changed before launch: approvals void, preview again."""
 
@@ -99,6 +102,7 @@ _TERMINAL = frozenset(
         RequestState.REJECTED,
         RequestState.EXPIRED,
         RequestState.CANCELLED,
+        RequestState.UNVERIFIED,
         RequestState.VOID,
     }
 )
@@ -250,7 +254,7 @@ class Resume(_Event):
 
 class Finish(_Event):
     type: Literal["finish"] = "finish"
-    outcome: Literal["succeeded", "failed", "cancelled"]
+    outcome: Literal["succeeded", "failed", "cancelled", "unverified"]
     detail: str | None = None
 
 
@@ -592,6 +596,7 @@ def _describe_state(request: Request) -> str:
         RequestState.FAILED: "failed",
         RequestState.EXPIRED: "expired",
         RequestState.CANCELLED: "cancelled",
+        RequestState.UNVERIFIED: "ended, its result unconfirmed",
         RequestState.VOID: "void (what was previewed changed)",
     }[state]
 

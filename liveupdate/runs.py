@@ -38,12 +38,20 @@ class RunState(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    UNVERIFIED = "unverified"
+    """It ended, but lkubot could not confirm its result (a live library update that named
+    no outcome for some process): neither called a success nor a failure."""
     UNKNOWN = "unknown"
     """Out of contact with the LPAR; reattach decides what really happened."""
 
     @property
     def terminal(self) -> bool:
-        return self in (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED)
+        return self in (
+            RunState.SUCCEEDED,
+            RunState.FAILED,
+            RunState.CANCELLED,
+            RunState.UNVERIFIED,
+        )
 
 
 _ALLOWED: dict[RunState, frozenset[RunState]] = {
@@ -51,10 +59,22 @@ _ALLOWED: dict[RunState, frozenset[RunState]] = {
         {RunState.RUNNING, RunState.FAILED, RunState.CANCELLED, RunState.UNKNOWN}
     ),
     RunState.RUNNING: frozenset(
-        {RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED, RunState.UNKNOWN}
+        {
+            RunState.SUCCEEDED,
+            RunState.FAILED,
+            RunState.CANCELLED,
+            RunState.UNVERIFIED,
+            RunState.UNKNOWN,
+        }
     ),
     RunState.UNKNOWN: frozenset(
-        {RunState.RUNNING, RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED}
+        {
+            RunState.RUNNING,
+            RunState.SUCCEEDED,
+            RunState.FAILED,
+            RunState.CANCELLED,
+            RunState.UNVERIFIED,
+        }
     ),
 }
 

@@ -36,7 +36,8 @@ Stage = Literal["prep", "lu", "post", "cancel"]
 """`prep` and `post` are the inventory's commands; `lu` is the operation itself; `cancel` holds
 the commands a cancel sent (`kill -TERM PID`, `clvupdate`). The pre stage is the preview."""
 
-RunOutcome = Literal["succeeded", "failed", "cancelled"]
+RunOutcome = Literal["succeeded", "failed", "cancelled", "unverified"]
+"""`unverified`: it ended, but lkubot could not confirm its result (see `lpar.verdict`)."""
 
 
 class CommandOutcome(BaseModel):

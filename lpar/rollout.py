@@ -13,7 +13,7 @@ Before each later wave:
 - the wave's runs start together or not at all: an LPAR held by an admin (`/lku lock`) or by
   another run stops the rollout with a sentence that names the holder.
 
-The first failed, cancelled or unverified run stops the rollout after its wave. Whatever
+The first failed, unverified or cancelled run stops the rollout after its wave. Whatever
 stops a rollout ends its request with a sentence and publishes `RolloutEnded`; an error
 nothing foresaw does the same, or, when a run was left unfinished, marks the request unknown
 and says so (`RolloutHeld`), for an admin to close the run with `/lku resolve`. Resuming
@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 _STOPS: dict[RunState, RunOutcome] = {
     RunState.FAILED: "failed",
+    RunState.UNVERIFIED: "unverified",
     RunState.CANCELLED: "cancelled",
 }
 """Run outcomes that stop a rollout after their wave, most serious first."""

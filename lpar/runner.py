@@ -20,6 +20,13 @@ import time
 from typing import Any
 
 from liveupdate.checks import UpdateKind
+from liveupdate.llu import (
+    LluReport,
+    merge_reports,
+    parse_llvupdate_preview,
+    parse_llvupdate_report,
+    with_expected,
+)
 from liveupdate.runs import Run, RunState
 from lpar import remote
 from lpar.aftercare import Aftercare, Readings, compare_states
@@ -43,6 +50,7 @@ from lpar.progress import (
 from lpar.refusals import CancelRefused
 from lpar.run_base import NOT_SENT
 from lpar.ssh import SshError
+from lpar.verdict import judge_lku, judge_llu
 
 log = logging.getLogger(__name__)
 
@@ -237,8 +245,26 @@ class RunDriver(Following):
             pids=self.llu_pids,
             retries=self.options.llu_retries,
             timeout=self.options.llu_timeout,
-            log=self.run.log_path.removesuffix(".log") + ".llvupdlog",
+            log=self._llu_log(),
         )
+
+    def _llu_log(self) -> str:
+        """llvupdate's own log (`-l`), next to the run's log."""
+        return self.run.log_path.removesuffix(".log") + ".llvupdlog"
+
+    async def _llu_results(self) -> tuple[LluReport, str | None]:
+        """Each process's result from llvupdate's output and its own log together, with the
+        processes it should have moved and that neither names as `unknown`; and why its log
+        could not be read, if it could not."""
+        reading = await self._read(remote.read_file(self._llu_log()))
+        accounts = [self.log.llu_report()]
+        if reading.ok:
+            accounts.append(parse_llvupdate_report(reading.stdout))
+        report = merge_reports(*accounts)
+        if not report.none_required:
+            listed = parse_llvupdate_preview(self.preview.raw_output).processes
+            report = with_expected(report, self.llu_pids or [p.pid for p in listed])
+        return report, None if reading.ok else reading.failure()
 
     async def _send(self) -> bool:
         operation = self._operation()
@@ -376,37 +402,18 @@ class RunDriver(Following):
         if cancelled:
             outcome_name = "cancelled"
             notes.insert(0, f"Cancelled by <@{self.cancel_by}> before the point of no return.")
-        elif self.kind is UpdateKind.LKU:
-            summary = self.log.summary()
-            fatal = [e for e in summary.errors if e.fatal]
-            if code != 0 or fatal:
-                outcome_name = "failed"
-                said = f"{fatal[0].code} {fatal[0].message}" if fatal else "no 1430 message"
-                notes.insert(
-                    0,
-                    f"The live update failed with exit status {code}: {said}. Clean up with "
-                    "`clvupdate` before the next preview.",
-                )
-                cleanup = remote.clvupdate().line
-            else:
-                outcome_name = "succeeded"
         else:
-            assert llu is not None
-            stuck = [p for p in llu.processes if p.outcome in ("failed", "timed_out")]
-            if code != 0 or stuck:
-                outcome_name = "failed"
-                pids = ", ".join(f"{p.pid} ({p.outcome.replace('_', ' ')})" for p in stuck)
-                notes.insert(
-                    0,
-                    f"The live library update exited with status {code}"
-                    + (f"; not updated: {pids}" if pids else "")
-                    + ". `cllvupdate -u` cleans up.",
-                )
-                cleanup = remote.cllvupdate().line
+            if self.kind is UpdateKind.LKU:
+                verdict = judge_lku(code, self.log.summary())
             else:
-                outcome_name = "succeeded"
+                llu, log_problem = await self._llu_results()
+                verdict = judge_llu(code, llu, log_path=self._llu_log(), log_problem=log_problem)
+            outcome_name = verdict.outcome
+            if verdict.note:
+                notes.insert(0, verdict.note)
+            cleanup = verdict.cleanup or cleanup
         if post_failed is not None:
-            if outcome_name == "succeeded":
+            if outcome_name in ("succeeded", "unverified"):
                 outcome_name = "failed"
             notes.append(_failure("post", post_failed))
         if self.cancel_by is not None and not cancelled:

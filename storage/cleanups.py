@@ -22,7 +22,7 @@ from storage.locks import CLEANUP_OWNER, release_lock, take_lock
 from storage.runs import load_run
 from storage.store import Store
 
-CLEANABLE = (RunState.FAILED, RunState.CANCELLED)
+CLEANABLE = (RunState.FAILED, RunState.CANCELLED, RunState.UNVERIFIED)
 """Run outcomes that may leave something to clean up on the LPAR."""
 
 
@@ -34,8 +34,8 @@ def begin_cleanup(store: Store, run_id: str, *, by: str, command: str, now: date
         run = load_run(db, run_id)
         if run.state not in CLEANABLE:
             raise CleanupRefused(
-                f"{run.id} on {run.lpar} is {run.state.value}: only a run that failed or was "
-                "cancelled is cleaned up."
+                f"{run.id} on {run.lpar} is {run.state.value}: only a run that failed, was "
+                "cancelled or is unverified is cleaned up."
             )
         # Runs are inserted in the order they start: a later rowid is a later run.
         newer = db.execute(

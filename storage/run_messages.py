@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from storage.database import write_transaction
 from storage.errors import NotFound, StorageError
+from storage.shown import ENDED_STATES
 from storage.store import Store
 
 
@@ -69,12 +70,10 @@ def _require_run(store: Store, run_id: str) -> None:
 def runs_awaiting_summary(store: Store, *, limit: int = 100) -> list[str]:
     """Runs that have ended and whose status message was posted, but not their summary: the
     bot stopped between the end and the summary. Oldest first."""
-    return [
-        row["id"]
-        for row in store.db.query(
-            "SELECT r.id FROM runs r JOIN run_messages m ON m.run_id = r.id "
-            "WHERE r.state IN ('succeeded', 'failed', 'cancelled') AND m.status_ts IS NOT NULL "
-            "AND m.summary_ts IS NULL ORDER BY r.ended_at LIMIT ?",
-            [limit],
-        )
-    ]
+    ended = ", ".join("?" for _ in ENDED_STATES)
+    query = (
+        "SELECT r.id FROM runs r JOIN run_messages m ON m.run_id = r.id "  # noqa: S608 (placeholders)
+        f"WHERE r.state IN ({ended}) AND m.status_ts IS NOT NULL AND m.summary_ts IS NULL "
+        "ORDER BY r.ended_at LIMIT ?"
+    )
+    return [row["id"] for row in store.db.query(query, [*ENDED_STATES, limit])]

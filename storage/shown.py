@@ -11,7 +11,7 @@ then the notice is posted a second time, never lost.
 Call these through `AsyncStore.call` like `Store` methods:
 
     await store.call(record_card_version, "LU-17", request.version)
-    await store.call(record_notice, "LU-17", "launched", now)
+    await store.call(record_notice, "LU-17", "launched", now, ts)
     await store.call(card_is_behind, "LU-17", request.version)
     await store.call(stale_cards)              # request ids whose card is behind
     await store.call(unannounced_launches)     # request ids owed their "launched" notice
@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from liveupdate.runs import RunState
 from storage.audit import to_text
 from storage.database import write_transaction
 from storage.store import Store
@@ -30,7 +31,7 @@ from storage.store import Store
 NoticeKind = Literal["launched", "blackout", "ended"]
 """`launched` is a request's; `blackout` and `ended` are a run's."""
 
-ENDED_STATES = ("succeeded", "failed", "cancelled")
+ENDED_STATES = tuple(state.value for state in RunState if state.terminal)
 
 
 def record_card_version(store: Store, request_id: str, version: int) -> None:
@@ -71,13 +72,24 @@ def notice_done(store: Store, subject: str, kind: NoticeKind) -> bool:
     return found is not None
 
 
-def record_notice(store: Store, subject: str, kind: NoticeKind, now: datetime) -> None:
-    """The `kind` notice of `subject` is done (recording it again changes nothing)."""
+def record_notice(
+    store: Store, subject: str, kind: NoticeKind, now: datetime, ts: str | None
+) -> None:
+    """The `kind` notice of `subject` is done: posted at `ts`, or refused by Slack (None).
+    Recording it again changes nothing."""
     with write_transaction(store.db):
         store.db.execute(
-            "INSERT OR IGNORE INTO notices (subject, kind, done_at) VALUES (?, ?, ?)",
-            [subject, kind, to_text(now)],
+            "INSERT OR IGNORE INTO notices (subject, kind, done_at, ts) VALUES (?, ?, ?, ?)",
+            [subject, kind, to_text(now), ts],
         )
+
+
+def notice_ts(store: Store, subject: str, kind: NoticeKind) -> str | None:
+    """Where the `kind` notice of `subject` was posted, if it was and it is recorded."""
+    row = store.db.execute(
+        "SELECT ts FROM notices WHERE subject = ? AND kind = ?", [subject, kind]
+    ).fetchone()
+    return str(row[0]) if row is not None and row[0] is not None else None
 
 
 def unannounced_launches(store: Store, *, limit: int = 100) -> list[str]:

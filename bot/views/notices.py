@@ -124,6 +124,8 @@ def notice_run_ended(snapshot: RunSnapshot, head: AuditHead | None) -> SlackMess
             head,
         )
     reason = f": {clip(escape_note(snapshot.message), _REASON)}" if snapshot.message else "."
+    if snapshot.outcome == "unverified":
+        return _ended(f":grey_question: {name} ended, but its result is unconfirmed{reason}", head)
     if snapshot.outcome == "cancelled":
         return _ended(f":black_square_for_stop: {name} was cancelled{reason}", head)
     return _ended(f":x: {name} failed{reason}", head)

@@ -217,6 +217,7 @@ def _run_line(run: Run) -> str:
         RunState.SUCCEEDED: ":tada: succeeded",
         RunState.FAILED: ":x: failed",
         RunState.CANCELLED: ":black_square_for_stop: cancelled",
+        RunState.UNVERIFIED: ":grey_question: ended, result unconfirmed",
         RunState.UNKNOWN: ":satellite: out of contact",
     }[run.state]
     line = f"`{run.id}` {escape(run.lpar)}: {state} since {slack_date(run.started_at)}"

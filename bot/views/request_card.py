@@ -76,6 +76,7 @@ STATE_LABELS = {
     RequestState.REJECTED: ":no_entry_sign: Rejected",
     RequestState.EXPIRED: ":hourglass: Expired",
     RequestState.CANCELLED: ":black_square_for_stop: Cancelled",
+    RequestState.UNVERIFIED: ":grey_question: Ended, result unconfirmed",
     RequestState.VOID: ":recycle: Void",
 }
 _EVIDENCE_OPTIONS = 100

@@ -96,6 +96,7 @@ OUTCOME_TITLES = {
     "succeeded": ":tada: succeeded",
     "failed": ":x: failed",
     "cancelled": ":black_square_for_stop: cancelled",
+    "unverified": ":grey_question: ended, result unconfirmed",
 }
 KIND_TITLES = {UpdateKind.LKU: "live kernel update", UpdateKind.LLU: "live library update"}
 

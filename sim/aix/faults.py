@@ -86,6 +86,15 @@ class LluTimeouts(_Fault):
     count: int = Field(default=0, ge=0)
 
 
+class LluUnreported(_Fault):
+    """`llvupdate` moves these processes but says nothing about them on its output; with
+    `in_own_log` their results are still written to its `-l` log. SIMULATED: IBM has not
+    published where llvupdate reports each process, so lkubot must not count on either."""
+
+    pids: list[int] = Field(min_length=1)
+    in_own_log: bool = True
+
+
 class Faults(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -95,3 +104,4 @@ class Faults(BaseModel):
     hang: Hang | None = None
     slow: SlowProgress | None = None
     llu_timeouts: LluTimeouts | None = None
+    llu_unreported: LluUnreported | None = None

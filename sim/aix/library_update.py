@@ -32,9 +32,11 @@ class _Tee:
     def __init__(self, inv: Invocation, log: LogFile) -> None:
         self._inv, self._log = inv, log
 
-    def line(self, text: str) -> None:
-        self._inv.out.write(text + "\n")
-        self._log.write(text + "\n")
+    def line(self, text: str, *, output: bool = True, log: bool = True) -> None:
+        if output:
+            self._inv.out.write(text + "\n")
+        if log:
+            self._log.write(text + "\n")
 
 
 def candidates(state: LparState) -> list[LluProcess]:
@@ -133,10 +135,16 @@ async def _update(
         f"Live library update of {len(targets)} processes "
         f"(retries {retries}, timeout {seconds} seconds)."
     )
+    quiet = state.faults.llu_unreported
     for process in targets:
         if process.pid not in stuck:
             await clock.sleep(SECONDS_PER_PROCESS)
-            tee.line(f"Process {process.pid} ({process.name}) now uses the new {process.module}.")
+            silent = quiet is not None and process.pid in quiet.pids
+            tee.line(
+                f"Process {process.pid} ({process.name}) now uses the new {process.module}.",
+                output=not silent,
+                log=not silent or (quiet is not None and quiet.in_own_log),
+            )
             updated.append(process.pid)
             continue
         # -n counts retries after the first attempt (the seed write-up's "tries it 2 times"

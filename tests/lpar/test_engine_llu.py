@@ -11,7 +11,7 @@ from liveupdate.checks import CheckStatus, UpdateKind
 from liveupdate.requests import RequestState
 from lpar.progress import LluProcessReported, RunEnded
 from lpar.refusals import LluSelectionRefused
-from sim.aix.faults import LluTimeouts
+from sim.aix.faults import LluTimeouts, LluUnreported
 from storage.store import Store
 from tests.lpar.harness import Recorder, world
 
@@ -88,3 +88,56 @@ async def test_chosen_processes_are_updated_with_dash_p_when_the_preview_listed_
         assert {(e.pid, e.outcome) for e in recorder.of(LluProcessReported)} == {
             (4391388, "succeeded")
         }
+
+
+async def test_results_missing_from_the_output_are_read_from_llvupdates_own_log(
+    tmp_path: Path,
+) -> None:
+    async with world(tmp_path, scenario=SCENARIO) as w:
+        w.fleet.lpar("lpar001").state.faults.llu_unreported = LluUnreported(pids=[4784408])
+        engine = w.engine()
+        request = await w.request(engine, "lpar001", UpdateKind.LLU)
+        async with Recorder().listening(engine) as recorder:
+            await w.launch(engine, request)
+            ended = await recorder.ended(request.id)
+
+        assert ended.outcome == "succeeded"
+        [run_ended] = recorder.of(RunEnded)
+        assert run_ended.llu is not None
+        assert {p.pid: p.outcome for p in run_ended.llu.processes} == {
+            4391388: "succeeded",
+            4784408: "succeeded",
+            5177620: "succeeded",
+        }
+        log = f"/var/adm/ras/liveupdate/logs/lkubot-{request.id}-1.llvupdlog"
+        assert w.received("lpar001", "cat ") == [f"cat {log}"]
+
+
+async def test_a_process_no_account_names_leaves_the_run_unverified_not_succeeded(
+    tmp_path: Path,
+) -> None:
+    async with world(tmp_path, scenario=SCENARIO) as w:
+        w.fleet.lpar("lpar001").state.faults.llu_unreported = LluUnreported(
+            pids=[5177620], in_own_log=False
+        )
+        engine = w.engine()
+        request = await w.request(engine, "lpar001", UpdateKind.LLU)
+        async with Recorder().listening(engine) as recorder:
+            await w.launch(engine, request)
+            ended = await recorder.ended(request.id)
+
+        assert ended.outcome == "unverified"
+        [run_ended] = recorder.of(RunEnded)
+        assert run_ended.outcome == "unverified"
+        assert run_ended.llu is not None
+        assert {p.pid: p.outcome for p in run_ended.llu.processes}[5177620] == "unknown"
+        assert run_ended.message is not None
+        assert run_ended.message.startswith(
+            "The live library update exited with status 0, but neither its output nor its log "
+            f"/var/adm/ras/liveupdate/logs/lkubot-{request.id}-1.llvupdlog says how "
+            "process(es) 5177620 fared, so lkubot does not call it a success."
+        )
+        assert run_ended.cleanup == "cllvupdate -u"
+        request = await w.store.call(Store.get_request, request.id)
+        assert request.state is RequestState.UNVERIFIED
+        assert await w.store.call(Store.locks) == []

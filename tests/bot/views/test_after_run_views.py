@@ -3,7 +3,7 @@ admin, the answer to a clean-up."""
 
 from __future__ import annotations
 
-from bot.views.notices import notice_rollout_held
+from bot.views.notices import notice_rollout_held, notice_run_ended
 from bot.views.replies import render_cleanup
 from bot.views.run_summary import render_run_summary
 from liveupdate.requests import SlackLocation
@@ -60,3 +60,18 @@ def test_the_clean_up_answer_says_done_or_what_went_wrong() -> None:
     assert render_cleanup("lpar01", lost).text == (
         "`clvupdate` on lpar01: no answer: the connection dropped."
     )
+
+
+def test_an_unverified_run_is_neither_a_success_nor_a_failure_in_slack() -> None:
+    note = "neither its output nor its log says how process(es) 5177620 fared"
+    snapshot = lku_snapshot(outcome="failed", message=note).model_copy(
+        update={"outcome": "unverified"}
+    )
+    notice = notice_run_ended(snapshot, None)
+    assert notice.text.startswith(
+        ":grey_question: *LU-17* live kernel update on lpar01 ended, but its result is "
+        f"unconfirmed: {note}"
+    )
+    summary = render_run_summary(snapshot).message
+    assert summary.text.startswith("LU-17 on lpar01 unverified after")
+    assert ":grey_question: ended, result unconfirmed" in str(valid(summary)["blocks"][0])
