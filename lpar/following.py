@@ -20,6 +20,7 @@ from liveupdate.lvevents import BlackoutEnded, PointOfNoReturnPassed
 from liveupdate.requests import LoseContact, RequestState, Resume
 from liveupdate.runs import RunState
 from lpar import remote
+from lpar.aix_log import AIX_LOG, account_of
 from lpar.follow import FollowEvent, LinkDown, LinkUp, LogLine, LogUnavailable, follow_log
 from lpar.oplog import llu_progress, progress_of, to_run_event
 from lpar.progress import LinkLost, LinkRestored, RunUnknown
@@ -84,7 +85,8 @@ class Following(RunBase):
             await self._save(RunState.RUNNING, request_event=event)
 
     async def _follow(self) -> bool:
-        """Follow the log to the exit line; False when the run became unknown instead."""
+        """Follow the log to the exit line; False when its log is gone (the run is then
+        unknown, for an admin to close)."""
         while True:
             outcome = await self._follow_once()
             if outcome is not None:
@@ -127,8 +129,7 @@ class Following(RunBase):
                             queue.get(), timeout=self.options.liveness_after
                         )
                     except TimeoutError:
-                        if await self._operation_vanished():
-                            return False
+                        await self._check_liveness()
                         continue
                 if isinstance(item, LogLine):
                     batch = [item]
@@ -162,6 +163,11 @@ class Following(RunBase):
     async def _take(self, lines: list[LogLine]) -> None:
         """Parse a batch of log lines, save them with their offset, then publish."""
         self._gone_once = False
+        if self._vanished:
+            # The log goes on after all (a late exit line, the wrapper found again).
+            self._vanished = False
+            if self.run.state is RunState.UNKNOWN:
+                await self._regain_contact()
         llu_before = self.log.llu_report() if self.kind is UpdateKind.LLU else None
         found = [record for line in lines for record in self.log.feed(line.number, line.text)]
         point_of_no_return = any(isinstance(r, PointOfNoReturnPassed) for r in found)
@@ -214,21 +220,38 @@ class Following(RunBase):
             )
         )
 
-    async def _operation_vanished(self) -> bool:
-        """After a silence: True when the operation is gone without its exit line, twice."""
+    async def _check_liveness(self) -> None:
+        """After a silence: does the operation still run (`ps -p PID`)? Gone twice in a row
+        without its exit line, the run becomes unknown, once, with what AIX's own log says
+        (`lpar.aix_log`); following goes on at the same slow pace, so a late exit line
+        brings the run back, and otherwise an admin closes it (`/lku resolve`)."""
         if self.log.pid is None or self._link_down:
-            return False
+            return
         reading = await self._read(remote.is_running(self.log.pid))
         if reading.error is not None or reading.ok:
             self._gone_once = False
-            return False
+            return
         if not self._gone_once:
             # The exit line comes right after the process ends: give it one more silence.
             self._gone_once = True
-            return False
+            return
+        if self._vanished:
+            return
+        self._vanished = True
         await self._lose_contact(
             f"The operation (process {self.log.pid}) no longer runs on {self.lpar.name}, but "
-            f"its log {self.run.log_path} has no exit line: the LPAR may have rebooted or the "
-            "process was killed. Check the LPAR and its live update logs."
+            f"its log {self.run.log_path} has no exit line: the LPAR may have rebooted, the "
+            "process was killed, or it carries on where lkubot cannot see it. "
+            f"{await self._aix_account()}lkubot keeps following the log; once you have checked "
+            f"the LPAR, close the run with /lku resolve {self.run.id} succeeded|failed REASON."
         )
-        return True
+
+    async def _aix_account(self) -> str:
+        """What AIX's own log says of a kernel update, as a sentence and a space ("" for a
+        library update, which writes none)."""
+        if self.kind is not UpdateKind.LKU:
+            return ""
+        reading = await self._read(remote.read_file(AIX_LOG))
+        if not reading.ok:
+            return f"AIX's own log {AIX_LOG} could not be read ({reading.failure()}). "
+        return account_of(reading.stdout, self.log.summary().started_at) + " "

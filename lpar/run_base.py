@@ -82,6 +82,8 @@ class RunBase:
         self._kill_sent = False
         self._link_down = False
         self._gone_once = False
+        self._vanished = False
+        """The operation is gone without its exit line (the run was made unknown for it)."""
         self._saving = asyncio.Lock()
 
     # --- saving, then publishing ------------------------------------------------------------

@@ -8,11 +8,13 @@ speed. Faults from `state.faults` are read at each phase, so a test may set them
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import getopt
 from datetime import datetime, timedelta
 
 from sim.aix.aix_commands import not_simulated
 from sim.aix.config_diff import render_config_diff, watched_files
+from sim.aix.logs import LogFile
 from sim.aix.preview import (
     HMC_AUTH_FAILED,
     PREVIEW_SECONDS,
@@ -21,12 +23,33 @@ from sim.aix.preview import (
     check_preview,
     clones_from_profile,
 )
-from sim.aix.process import Invocation
+from sim.aix.process import Invocation, Output
 from sim.aix.stanzas import disk_names
 from sim.aix.state import Efix, LparState
 from sim.aix.transcript import Step, format_duration, format_timestamp, load_transcript
 
 DEFAULT_MEDIA = "/usr/sys/inst.images"
+AIX_LOG = "/var/adm/ras/liveupdate/logs/lvupdlog"
+"""AIX's own account of its live updates, one operation after the other. SIMULATED: the name
+is IBM's usual one and its lines are the operation's own output, unconfirmed by a capture."""
+
+
+class _AixLog:
+    """The operation's output, also appended to AIX's own log (`Output`)."""
+
+    def __init__(self, out: Output, log: LogFile | None) -> None:
+        self._out = out
+        self.log = log or LogFile(AIX_LOG)
+
+    def write(self, text: str) -> None:
+        self._out.write(text)
+        self.log.write(text)
+
+    def write_stderr(self, text: str) -> None:
+        self._out.write_stderr(text)
+        self.log.write(text)
+
+
 # Invented durations (virtual seconds): no capture shows how long these take.
 CLEANUP_SECONDS = 30.0
 
@@ -64,6 +87,9 @@ async def geninstall(inv: Invocation) -> int:
     if "-p" in flags:
         return await _preview(inv, media, install)
     inv.process.kind = "lku"  # from now on, no second live update may start
+    aix_log = _AixLog(inv.out, inv.lpar.logs.get(AIX_LOG))
+    inv.lpar.logs[AIX_LOG] = aix_log.log
+    inv = dataclasses.replace(inv, out=aix_log)
     try:
         await inv.lpar.clock.sleep(PREVIEW_SECONDS)
         verdict = check_preview(inv.lpar.state, media, install)

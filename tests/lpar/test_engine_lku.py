@@ -3,12 +3,12 @@ real 11-minute transcript, replayed at high speed, must come out as AIX's own cl
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from liveupdate.phases import TOTAL_PHASES
 from liveupdate.requests import RequestState
 from liveupdate.runs import RunState
+from lpar.aix_log import AIX_LOG
 from lpar.progress import (
     AftercareRecorded,
     BlackoutEnded,
@@ -26,11 +26,11 @@ from lpar.progress import (
 )
 from sim.aix.faults import ConnectionDrop, Hang, PhaseFailure
 from storage.store import Store
-from tests.lpar.conftest import WAIT
 from tests.lpar.harness import QUICK, Recorder, keys, world
 
 PREP = ["stopsrc -s pfcdaemon", "rmdev -l ipsec_v4"]
 POST = ["mkdev -l ipsec_v4", "startsrc -s pfcdaemon"]
+LAST_LINE = "01/29/2025-09:20:07 Live AIX update completed in 0h 10m 58s."
 STAGED = {"lpars": {"lpar001": {"placement": {"stages": {"prep": PREP, "post": POST}}}}}
 
 
@@ -198,7 +198,7 @@ async def test_out_of_contact_past_the_limit_the_run_is_unknown_until_it_is_back
         assert w.operations("lpar001") == ["geninstall -k -d /mnt/7300-03-01 update_all"]
 
 
-async def test_an_operation_gone_without_its_exit_line_leaves_the_run_unknown(
+async def test_an_operation_gone_without_its_exit_line_is_unknown_and_still_followed(
     tmp_path: Path,
 ) -> None:
     async with world(tmp_path) as w:
@@ -210,15 +210,31 @@ async def test_an_operation_gone_without_its_exit_line_leaves_the_run_unknown(
             await w.launch(engine, request)
             started = await recorder.until(lambda e: isinstance(e, OperationStarted))
             await recorder.until(lambda e: isinstance(e, PhaseReached) and e.index == 9)
-            # As if the LPAR lost the process (a crash, kill -9): no exit line is written.
+            # lkubot's view of the operation ends (no process, no exit line), while AIX's own
+            # log goes on to the end: as if the operation carried on out of lkubot's sight.
             assert isinstance(started, OperationStarted)
             await lpar.processes[started.pid].kill_for_shutdown()
+            lpar.logs[AIX_LOG].write(f"{LAST_LINE}\n")
             unknown = await recorder.until(lambda e: isinstance(e, RunUnknown))
-            async with asyncio.timeout(WAIT):
-                await engine.wait(request.id)
+            assert (await w.store.call(Store.get_request, request.id)).state is (
+                RequestState.UNKNOWN
+            )
+            # The wrapper's exit line turns up late: the run is taken up again and ends.
+            lpar.logs[f"/var/adm/ras/liveupdate/logs/lkubot-{request.id}-1.log"].write(
+                "lkubot-exit: 0\n"
+            )
+            ended = await recorder.ended(request.id)
 
         assert isinstance(unknown, RunUnknown)
-        assert unknown.message.startswith(f"The operation (process {started.pid}) no longer runs")
+        assert unknown.message.startswith(
+            f"The operation (process {started.pid}) no longer runs on lpar001, but its log "
+        )
+        assert (
+            f"AIX's own log {AIX_LOG} says the live update completed in 10 min 58 s. lkubot "
+            "keeps following the log; once you have checked the LPAR, close the run with "
+            f"/lku resolve {request.id}-1 succeeded|failed REASON."
+        ) in unknown.message
         assert w.received("lpar001", "ps -p")
-        assert (await w.store.call(Store.get_request, request.id)).state is RequestState.UNKNOWN
-        assert recorder.of(RunEnded) == []
+        assert ended.outcome == "succeeded"
+        assert len(recorder.of(RunUnknown)) == 1
+        assert (await w.store.call(Store.get_request, request.id)).state is (RequestState.SUCCEEDED)
