@@ -65,9 +65,9 @@ from lpar.bus import ProgressBus
 from lpar.cleanup import clean_up
 from lpar.inventory import GROUP_PREFIX, Inventory, Lpar
 from lpar.options import EngineOptions
-from lpar.preview import PreviewLimits, Recheck, preview_lpar, recheck_lpar
+from lpar.preview import preview_lpar
 from lpar.progress import CommandOutcome, Progress, RunEnded
-from lpar.rechecks import refuse_rechecks
+from lpar.rechecks import recheck, refuse_rechecks
 from lpar.records import RunRecords
 from lpar.refusals import LluSelectionRefused, NotRunning, ResolveRefused
 from lpar.rollout import Rollout
@@ -149,13 +149,6 @@ class Engine:
 
     # --- preview --------------------------------------------------------------------------
 
-    def _limits(self) -> PreviewLimits:
-        return PreviewLimits(
-            read=self.options.read_time_limit,
-            preview=self.options.preview_time_limit,
-            total=self.options.preview_total,
-        )
-
     async def preview(
         self,
         kind: UpdateKind,
@@ -187,7 +180,7 @@ class Engine:
                         now=now,
                         items=items,
                         media=media,
-                        limits=self._limits(),
+                        limits=self.options.preview_limits,
                     )
                     for lpar in lpars
                 )
@@ -246,7 +239,10 @@ class Engine:
         # A busy LPAR refuses AIX's preview: look at the locks before previewing again, so
         # that another run there never makes the approved request void.
         await self.records.check_free(request.lpars)
-        again = await asyncio.gather(*(self._recheck(request, lpar) for lpar in lpars))
+        approved = {p.lpar: p for p in request.previews}
+        again = await asyncio.gather(
+            *(recheck(self._context, lpar, approved[lpar.name]) for lpar in lpars)
+        )
         refuse_rechecks(request, again)
         event = Launch(
             user=user,
@@ -268,18 +264,6 @@ class Engine:
             rollout.request = launched.request
             self._drive(rollout)
         return launched
-
-    async def _recheck(self, request: Request, lpar: Lpar) -> Recheck:
-        approved = next(p for p in request.previews if p.lpar == lpar.name)
-        return await recheck_lpar(
-            self.ssh,
-            lpar,
-            request.kind,
-            now=self.clock(),
-            items=approved.filesets or ("update_all",),
-            media=approved.media,
-            limits=self._limits(),
-        )
 
     def _llu_selection(
         self, request: Request, pids: Sequence[int] | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from lpar.follow import Backoff
+from lpar.preview import PreviewLimits
 from lpar.remote import LLU_MAX_TIMEOUT
 from lpar.ssh import SshOptions
 
@@ -56,3 +57,9 @@ class EngineOptions(BaseModel):
     covers a weekly change window)."""
     shutdown_grace: float = Field(default=10.0, gt=0)
     """How long `aclose` waits for cancelled tasks to finish."""
+
+    @property
+    def preview_limits(self) -> PreviewLimits:
+        return PreviewLimits(
+            read=self.read_time_limit, preview=self.preview_time_limit, total=self.preview_total
+        )

@@ -13,12 +13,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from liveupdate.checks import PreviewResult
 from liveupdate.requests import Request
-from lpar.preview import Recheck
+from lpar.inventory import Lpar
+from lpar.preview import Recheck, recheck_lpar
 from lpar.refusals import RecheckFailed, RecheckUnavailable
+from lpar.run_base import RunContext
 
 _LISTED = 5
 """Failed checks named in a refusal; the card's checklist has them all."""
+
+
+async def recheck(ctx: RunContext, lpar: Lpar, approved: PreviewResult) -> Recheck:
+    """Preview `lpar` again as `approved` was made: the same kind, filesets and media."""
+    return await recheck_lpar(
+        ctx.ssh,
+        lpar,
+        approved.kind,
+        now=ctx.clock(),
+        items=approved.filesets or ("update_all",),
+        media=approved.media,
+        limits=ctx.options.preview_limits,
+    )
 
 
 def refuse_rechecks(request: Request, rechecks: Sequence[Recheck]) -> None:

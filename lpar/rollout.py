@@ -34,9 +34,8 @@ from liveupdate.policy import GroupPolicy
 from liveupdate.requests import Finish, LoseContact, Request, RequestState
 from liveupdate.runs import Run, RunState
 from lpar.inventory import Lpar
-from lpar.preview import PreviewLimits, recheck_lpar
 from lpar.progress import RolloutEnded, RolloutHeld, RunOutcome, WaveStarted
-from lpar.rechecks import unavailable_sentence
+from lpar.rechecks import recheck, unavailable_sentence
 from lpar.refusals import CancelRefused, NotRunning
 from lpar.run_base import RunContext
 from lpar.runner import RunDriver
@@ -170,26 +169,13 @@ class Rollout:
             await self.ctx.records.check_free(names)
         except Refused as refused:
             raise _Stop(f"The rollout stopped before wave {number}: {refused}") from None
-        limits = PreviewLimits(
-            read=self.ctx.options.read_time_limit,
-            preview=self.ctx.options.preview_time_limit,
-            total=self.ctx.options.preview_total,
-        )
         approved = {p.lpar: p for p in self.request.previews}
 
         async def again(name: str) -> tuple[str, str | None, str | None]:
             """(name, why it cannot be told now, why it must stop)."""
             lpar, before = self._lpar(name), approved[name]
             assert lpar is not None
-            checked = await recheck_lpar(
-                self.ctx.ssh,
-                lpar,
-                before.kind,
-                now=self.ctx.clock(),
-                items=before.filesets or ("update_all",),
-                media=before.media,
-                limits=limits,
-            )
+            checked = await recheck(self.ctx, lpar, before)
             if checked.unavailable is not None:
                 return name, unavailable_sentence(self.request, checked), None
             if checked.result.fingerprint != before.fingerprint:

@@ -14,11 +14,12 @@ from typing import Any
 from liveupdate.checks import UpdateKind
 from liveupdate.policy import EffectivePolicy
 from liveupdate.requests import Approve, Launch, Request
-from liveupdate.runs import Run
+from liveupdate.runs import Run, RunState, advance_run
+from lpar import remote
 from lpar.engine import Engine, EngineOptions
 from lpar.follow import Backoff
 from lpar.inventory import Inventory, load_inventory
-from lpar.progress import Progress, RolloutEnded
+from lpar.progress import OperationSent, Progress, RolloutEnded
 from lpar.ssh import SshOptions
 from sim.aix.fleet import Fleet
 from sim.aix.scenario import Scenario
@@ -124,6 +125,26 @@ class World:
         )
         [run] = launched.runs
         return launched.request, run
+
+    async def sent_without_log(self, engine: Engine, lpar: str) -> tuple[Request, Run]:
+        """A run noted as sent and saved running by an lkubot that died before the start left
+        it: no log will ever appear on the LPAR."""
+        request, run = await self.launched_in_storage(engine, lpar)
+        preview = request.previews[0]
+        sent = OperationSent(
+            request_id=request.id,
+            run_id=run.id,
+            lpar=run.lpar,
+            at=run.started_at,
+            command=remote.geninstall(preview.filesets, media=preview.media, preview=False).line,
+            log_path=run.log_path,
+        )
+        now = run.started_at
+        await self.store.call(Store.record_run_step, run.id, sent.type, sent.model_dump_json(), now)
+        running = await self.store.call(
+            Store.save_run, advance_run(run, RunState.RUNNING, now), now
+        )
+        return request, running
 
     def operations(self, lpar: str) -> list[str]:
         """The detached starts the LPAR received: the proof of "started at most once"."""

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from liveupdate.requests import RequestState
-from liveupdate.runs import RunState, advance_run
-from lpar.progress import OperationSent, PhaseReached, RunEnded, RunUnknown
+from liveupdate.runs import RunState
+from lpar.progress import PhaseReached, RunEnded, RunUnknown
 from lpar.refusals import ResolveRefused
 from sim.aix.faults import ConnectionDrop, Hang, PhaseFailure
 from storage.errors import CleanupRefused, LparLocked
@@ -97,22 +97,7 @@ async def test_an_admin_closes_a_run_whose_log_vanished_and_the_request_ends(
     tmp_path: Path,
 ) -> None:
     async with world(tmp_path) as w:
-        request, run = await w.launched_in_storage(w.engine(), "lpar001")
-        # The start was noted as sent, but no log ever appeared on the LPAR.
-        sent = OperationSent(
-            request_id=request.id,
-            run_id=run.id,
-            lpar=run.lpar,
-            at=run.started_at,
-            command="geninstall -k -d /mnt/7300-03-01 update_all",
-            log_path=run.log_path,
-        )
-        await w.store.call(
-            Store.record_run_step, run.id, sent.type, sent.model_dump_json(), run.started_at
-        )
-        await w.store.call(
-            Store.save_run, advance_run(run, RunState.RUNNING, run.started_at), run.started_at
-        )
+        request, run = await w.sent_without_log(w.engine(), "lpar001")
         engine = w.engine()
         async with Recorder().listening(engine) as recorder:
             await engine.reattach()

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from liveupdate.phases import TOTAL_PHASES
 from liveupdate.requests import RequestState
-from liveupdate.runs import RunState, advance_run
+from liveupdate.runs import RunState
 from lpar.progress import (
     CommandStarted,
-    OperationSent,
     PhaseReached,
     RunEnded,
     RunUnknown,
@@ -67,21 +66,7 @@ async def test_a_sent_start_whose_log_is_missing_makes_the_run_unknown_and_is_no
     tmp_path: Path,
 ) -> None:
     async with world(tmp_path) as w:
-        request, run = await w.launched_in_storage(w.engine(), "lpar001")
-        sent = OperationSent(
-            request_id=request.id,
-            run_id=run.id,
-            lpar=run.lpar,
-            at=run.started_at,
-            command="geninstall -k -d /mnt/7300-03-01 update_all",
-            log_path=run.log_path,
-        )
-        await w.store.call(
-            Store.record_run_step, run.id, sent.type, sent.model_dump_json(), run.started_at
-        )
-        await w.store.call(
-            Store.save_run, advance_run(run, RunState.RUNNING, run.started_at), run.started_at
-        )
+        request, run = await w.sent_without_log(w.engine(), "lpar001")
 
         engine = w.engine()
         async with Recorder().listening(engine) as recorder:
