@@ -49,9 +49,9 @@ class Notifier:
     async def rejected(self, request: Request) -> None:
         await self.post_end(request.group, lambda head: notices.notice_rejected(request, head))
 
-    async def launched(self, request: Request) -> None:
-        """Also announces an override: who used it and why."""
-        await self.post(request.group, notices.notice_launched(request))
+    async def launched(self, request: Request) -> str | None:
+        """Also announces an override: who used it and why. Returns the notice's ts."""
+        return await self.post(request.group, notices.notice_launched(request))
 
     async def cancelled(self, request: Request) -> None:
         await self.post_end(request.group, lambda head: notices.notice_cancelled(request, head))
@@ -66,25 +66,25 @@ class Notifier:
         """The notification channel of `group` (KeyError for a group not in the inventory)."""
         return self._groups[group].channel
 
-    async def post(self, group: str, message: SlackMessage) -> None:
-        """Post `message` to `group`'s channel."""
+    async def post(self, group: str, message: SlackMessage) -> str | None:
+        """Post `message` to `group`'s channel; its ts, or None when it was not posted."""
         policy = self._groups.get(group)
         if policy is None:
             log.error("no notification channel: group %s is not in the inventory", group)
-            return
-        await self._send(policy.channel, message)
+            return None
+        return await self._send(policy.channel, message)
 
     async def post_end(
         self, group: str, notice: Callable[[AuditHead | None], SlackMessage]
-    ) -> None:
+    ) -> str | None:
         """Post the notice of a request's end, `notice(head)`, with the audit chain's head as
         it is once the end has been recorded (the caller recorded it before calling)."""
         head = await self._store.call(Store.audit_head)
-        await self.post(group, notice(head))
+        return await self.post(group, notice(head))
 
-    async def _send(self, channel: str, message: SlackMessage) -> None:
+    async def _send(self, channel: str, message: SlackMessage) -> str | None:
         try:
-            await self._client.chat_postMessage(
+            posted = await self._client.chat_postMessage(
                 channel=channel, unfurl_links=False, **message.as_kwargs()
             )
         except (SlackApiError, SlackClientError) as error:
@@ -94,3 +94,5 @@ class Notifier:
                 error,
                 message.text,
             )
+            return None
+        return str(posted["ts"])

@@ -220,15 +220,17 @@ class _RunCard:
             "ended", partial(self.cards.notifier.post_end, request.group, ended)
         )
 
-    async def _notice_once(self, kind: NoticeKind, post: Callable[[], Awaitable[None]]) -> None:
+    async def _notice_once(
+        self, kind: NoticeKind, post: Callable[[], Awaitable[str | None]]
+    ) -> None:
         """Post the run's `kind` notice with `post` unless it was done, by this bot or an
         earlier one."""
         cards = self.cards
         if kind in self.noticed:
             return
         if not await cards.store.call(notice_done, self.run_id, kind):
-            await post()
-            await cards.store.call(record_notice, self.run_id, kind, cards.now())
+            ts = await post()
+            await cards.store.call(record_notice, self.run_id, kind, cards.now(), ts)
         self.noticed.add(kind)
 
     async def _post_summary(self, snapshot: RunSnapshot, request: Request) -> bool:

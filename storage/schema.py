@@ -233,3 +233,10 @@ def m005_slack_shown(db: Database) -> None:
         "SELECT id, 'ended', COALESCE(ended_at, started_at) FROM runs "
         "WHERE state IN ('succeeded', 'failed', 'cancelled')"
     )
+
+
+@step
+def m006_notice_ts(db: Database) -> None:
+    # Where each notice is in Slack, so that a notice posted twice (lkubot died between the
+    # post and this record) can be told from one posted twice by mistake.
+    db.table("notices").add_column("ts", str)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import signal
 import socket
 import sys
@@ -32,10 +33,16 @@ class BotProcessError(Exception):
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing uses now, below Linux's ephemeral range (32768
+    on), where the many outgoing connections of a test would take it before the bot does."""
+    for port in random.sample(range(20000, 32768), 50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise BotProcessError("No free TCP port on 127.0.0.1 between 20000 and 32767.")
 
 
 def clean_env(**values: str) -> dict[str, str]:
@@ -53,6 +60,7 @@ class BotProcess:
         self.log_path = log_path
         self.lines: list[str] = []
         self.ready_line: str | None = None
+        self.killed = False
         self._ready = asyncio.Event()
         self._reader = asyncio.get_running_loop().create_task(self._read(), name="bot stderr")
 
@@ -92,11 +100,13 @@ class BotProcess:
 
     @property
     def running(self) -> bool:
-        return self.process.returncode is None
+        """Alive and not killed (a killed process may not have been reaped yet)."""
+        return self.process.returncode is None and not self.killed
 
     def kill(self) -> None:
         """SIGKILL, at once: no clean-up of any kind runs in the bot."""
         if self.running:
+            self.killed = True
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.process.pid, signal.SIGKILL)
 
@@ -112,7 +122,8 @@ class BotProcess:
         try:
             code = await asyncio.wait_for(self.process.wait(), timeout=EXIT_WITHIN)
         except TimeoutError:
-            self.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.process.pid, signal.SIGKILL)
             code = await asyncio.wait_for(self.process.wait(), timeout=EXIT_WITHIN)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._reader, timeout=EXIT_WITHIN)

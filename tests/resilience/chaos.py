@@ -29,6 +29,7 @@ from bot.views.request_card import STATE_LABELS
 from liveupdate.requests import RequestState
 from sim.aix import CommandRecord, Fleet, Scenario
 from sim.slack import Call, EmulatorConfig, Message, SlackEmulator, WaitTimeout
+from storage.shown import notice_done
 from storage.store import Store
 from tests.resilience.bot_process import BotProcess, clean_env
 
@@ -39,6 +40,8 @@ SLACK_SPEED = 60.0
 """Slack's rate-limit clock: a minute of 429s lasts one second."""
 WITHIN = 60.0
 """Seconds any one wait may take before it fails saying what it saw."""
+RECORD_POLL = 0.02
+"""Seconds between looks into the database for what the bot is about to save."""
 PREP = "stopsrc -s pfcdaemon"
 POST = "startsrc -s pfcdaemon"
 TERMINAL = {
@@ -272,7 +275,21 @@ class ChaosWorld:
             )
         except WaitTimeout:
             return False
-        return True
+        return await self._end_notice_recorded(card, within)
+
+    async def _end_notice_recorded(self, card: Card, within: float) -> bool:
+        """The end notice is the bot's last act for a run: until it has saved it too, since
+        a stop between Slack's post and that save posts it again at the next start."""
+        if self.unknown_shown(card):
+            return True
+        run_id = f"{card.request_id}-1"
+        deadline = asyncio.get_running_loop().time() + within
+        while asyncio.get_running_loop().time() < deadline:
+            with Store.open(self.db) as store:
+                if notice_done(store, run_id, "ended"):
+                    return True
+            await asyncio.sleep(RECORD_POLL)
+        return False
 
     def thread(self, card: Card) -> list[Message]:
         return self.slack.state.thread(CHANNEL, card.ts)

@@ -108,7 +108,12 @@ MOMENTS = {
         Expected(),
     ),
     # The one window no restart can close without reading the channel back: Slack has posted
-    # the summary and lkubot dies before it saves the summary's ts.
+    # a message (here a notice, then the summary) and lkubot dies before it saves its ts.
+    "after Slack posted the blackout notice, before lkubot saved it": Moment(
+        _on_call("chat.postMessage", lambda card: f":stopwatch: *{card.request_id}*", "the notice"),
+        Expected(),
+        duplicates=1,
+    ),
     "after Slack posted the summary, before lkubot saved it": Moment(
         _on_call(
             "chat.postMessage",

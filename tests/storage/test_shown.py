@@ -10,6 +10,7 @@ from liveupdate.requests import Launch, SlackLocation
 from liveupdate.runs import RunState, advance_run
 from storage.shown import (
     notice_done,
+    notice_ts,
     record_card_version,
     record_notice,
     runs_owing_notices,
@@ -53,9 +54,10 @@ def test_a_launch_owes_its_notice_until_it_is_done_once(store: Store, policy) ->
     request_id, _ = launched(store, policy)
     assert unannounced_launches(store) == [request_id]
     assert not notice_done(store, request_id, "launched")
-    record_notice(store, request_id, "launched", LATER)
-    record_notice(store, request_id, "launched", LATER)  # again: harmless
+    record_notice(store, request_id, "launched", LATER, "1700000300.000100")
+    record_notice(store, request_id, "launched", LATER, "1700000301.000100")  # again: harmless
     assert notice_done(store, request_id, "launched")
+    assert notice_ts(store, request_id, "launched") == "1700000300.000100"
     assert unannounced_launches(store) == []
 
 
@@ -65,11 +67,11 @@ def test_a_run_owes_its_blackout_notice_then_its_end_notice(store: Store, policy
     run = store.save_run(advance_run(store.get_run(run_id), RunState.RUNNING, LATER), LATER)
     run = store.save_run(advance_run(run, RunState.RUNNING, LATER, blackout_seconds=21.0), LATER)
     assert runs_owing_notices(store) == [run_id]
-    record_notice(store, run_id, "blackout", LATER)
+    record_notice(store, run_id, "blackout", LATER, None)  # refused by Slack: done too
     assert runs_owing_notices(store) == []
     store.save_run(advance_run(run, RunState.SUCCEEDED, LATER), LATER)
     assert runs_owing_notices(store) == [run_id]
-    record_notice(store, run_id, "ended", LATER)
+    record_notice(store, run_id, "ended", LATER, "1700000900.000100")
     assert runs_owing_notices(store) == []
 
 
@@ -83,7 +85,9 @@ def test_a_database_from_before_these_records_owes_nothing_for_its_past(
         # As an lkubot before schema step m005 left it.
         store.db.execute("DROP TABLE card_versions")
         store.db.execute("DROP TABLE notices")
-        store.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_slack_shown'")
+        store.db.execute(
+            "DELETE FROM _sqlite_migrations WHERE name IN ('m005_slack_shown', 'm006_notice_ts')"
+        )
         store.db.conn.commit()
     with Store.open(db_path) as upgraded:
         assert unannounced_launches(upgraded) == []
