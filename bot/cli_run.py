@@ -21,6 +21,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.eventloop import loop_factory
 from bot.service import Bot, BotConfig
 from bot.settings import Settings, SettingsError, check_slack, load_settings
 from bot.slack_client import build_slack_client, slack_connections
@@ -71,7 +72,8 @@ def run_command(http_port: int | None, bind: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        asyncio.run(serve(settings, inventory, http_port=http_port, bind=bind))
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+            runner.run(serve(settings, inventory, http_port=http_port, bind=bind))
     # The database in use by another lkubot, or written by a newer one: the message says what
     # to do, a traceback would not.
     except (StartupError, StorageError) as error:
