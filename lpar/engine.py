@@ -15,6 +15,8 @@ start).
             async for event in progress: ...          # lpar.progress events
         card = await engine.snapshot("LU-17-1")       # the full view, from SQLite alone
         await engine.cancel("LU-17", user="U0CAROL01", policy=policy)
+        await engine.cleanup("LU-17-1", by="U0DANA001")    # an admin's clvupdate, held, audited
+        await engine.resolve("LU-17-1", outcome="failed", by="U0DANA001", reason="...")
 
 What a run does, in order (README "How a run works" tells it for admins):
 1. prep: the inventory's prep commands, in order; a non-zero exit stops the run.
