@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import random
 import sys
 import tempfile
@@ -203,13 +204,15 @@ async def play_round(
 
 
 async def main(args: argparse.Namespace) -> int:
+    # A killed bot's connections make asyncio warn about writes to dead sockets; noise here.
+    logging.getLogger("asyncio").setLevel(logging.ERROR)
     rng = random.Random(args.seed)
     tally = Tally()
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as scratch:
-        where = Path(args.keep or scratch)
-        where.mkdir(parents=True, exist_ok=True)
-        async with chaos_world(where, lpars=args.runs, speed=args.speed) as world:
+        async with chaos_world(
+            Path(args.keep or scratch), lpars=args.runs, speed=args.speed
+        ) as world:
             names = [f"lpar{n:03d}" for n in range(1, args.runs + 1)]
             rounds = [names[i : i + args.parallel] for i in range(0, len(names), args.parallel)]
             # The first round runs without kills: the baseline, and how many events a round makes.
@@ -233,7 +236,7 @@ def print_report(args: argparse.Namespace, tally: Tally, seconds: float) -> None
     print(f"  kills (SIGKILL, restart)  {tally.kills}")
     print(f"  Slack 429 storms          {tally.storms} (a minute of Slack's time each)")
     print(f"  invariant violations      {len(tally.violations)}")
-    print(f"  launch clicks lost        {tally.launches_again} (clicked again)")
+    print(f"  launch clicks redone      {tally.launches_again} (lkubot died before recording them)")
     print(f"  failed, command in doubt  {tally.failed_in_doubt} (prep or post cut by a kill)")
     print(f"  documented windows hit    {tally.window_duplicates} message posted twice, "
           f"{tally.unknown_starts} start in doubt")  # fmt: skip
@@ -254,4 +257,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--keep", metavar="DIR", help="keep the database, the bots' logs and the fleet in DIR"
     )
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    arguments = parser.parse_args()
+    if arguments.keep:
+        Path(arguments.keep).mkdir(parents=True, exist_ok=True)
+    sys.exit(asyncio.run(main(arguments)))

@@ -29,6 +29,7 @@ from bot.views.request_card import STATE_LABELS
 from liveupdate.requests import RequestState
 from sim.aix import CommandRecord, Fleet, Scenario
 from sim.slack import Call, EmulatorConfig, Message, SlackEmulator, WaitTimeout
+from storage.run_messages import run_messages
 from storage.shown import notice_done
 from storage.store import Store
 from tests.resilience.bot_process import BotProcess, clean_env
@@ -262,9 +263,12 @@ class ChaosWorld:
         return any(is_end_notice(m, card) for m in self.notices(card))
 
     def unknown_shown(self, card: Card) -> bool:
-        """The card shows the run out of contact (a start in doubt: see `invariants`)."""
+        """The card shows the run out of contact (a start in doubt: see `invariants`) and the
+        thread has its status message."""
         shown = self.slack.state.find_message(card.ts).content
-        return STATE_LABELS[RequestState.UNKNOWN] in shown
+        if STATE_LABELS[RequestState.UNKNOWN] not in shown:
+            return False
+        return any(is_status(m, card) for m in self.thread(card))
 
     async def settled(self, card: Card, within: float = WITHIN) -> bool:
         """Until the run's end is shown everywhere (or the card shows it unknown); False when
@@ -275,18 +279,32 @@ class ChaosWorld:
             )
         except WaitTimeout:
             return False
-        return await self._end_notice_recorded(card, within)
+        return await self._last_act_saved(card, within)
 
-    async def _end_notice_recorded(self, card: Card, within: float) -> bool:
-        """The end notice is the bot's last act for a run: until it has saved it too, since
-        a stop between Slack's post and that save posts it again at the next start."""
-        if self.unknown_shown(card):
-            return True
-        run_id = f"{card.request_id}-1"
+    async def until_step(self, run_id: str, step: str, within: float = WITHIN) -> None:
+        """Until the bot has saved a `step` in the run's journal (e.g. "operation_sent")."""
         deadline = asyncio.get_running_loop().time() + within
         while asyncio.get_running_loop().time() < deadline:
             with Store.open(self.db) as store:
-                if notice_done(store, run_id, "ended"):
+                if any(s.type == step for s in store.run_steps(run_id)):
+                    return
+            await asyncio.sleep(RECORD_POLL)
+        raise WaitTimeout(f"Waited {within:g} s for {run_id} to save {step}.")
+
+    async def _last_act_saved(self, card: Card, within: float) -> bool:
+        """What the bot did last for the run is saved too (its end notice; for a run left
+        unknown its status message): a stop between Slack's post and that save would post
+        it again at the next start."""
+        run_id = f"{card.request_id}-1"
+        unknown = not self.ended_shown(card)
+        deadline = asyncio.get_running_loop().time() + within
+        while asyncio.get_running_loop().time() < deadline:
+            with Store.open(self.db) as store:
+                if unknown:
+                    places = run_messages(store, run_id)
+                    if places is not None and places.status_ts is not None:
+                        return True
+                elif notice_done(store, run_id, "ended"):
                     return True
             await asyncio.sleep(RECORD_POLL)
         return False

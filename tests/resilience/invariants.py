@@ -62,17 +62,17 @@ class Expected:
 
 def expected_after_kills(world: ChaosWorld, card: Card) -> Expected:
     """What a run killed at unknown moments may rightly end as: succeeded, or failed because
-    a kill left a prep or post command in doubt (read from the run's own message, and only
-    believed when that command was indeed received and a kill happened)."""
+    a kill left a prep or post command in doubt, or unknown because it left the start in
+    doubt (read from the run's own message, and only believed after a kill). A command is
+    noted before it is sent, so one in doubt may never have reached the LPAR."""
     with Store.open(world.db) as store:
         runs = store.runs_of(card.request_id)
     message = runs[0].last_error if runs else None
-    received = [c.command for c in world.fleet.lpar(card.lpar).commands]
-    if world.kills and message and STOPPED_DURING_PREP in message and PREP in received:
+    if world.kills and message and STOPPED_DURING_PREP in message:
         return Expected(
             RequestState.FAILED, operations=0, because=STOPPED_DURING_PREP, blackout=False
         )
-    if world.kills and message and STOPPED_WHILE_RUNNING in message and POST in received:
+    if world.kills and message and STOPPED_WHILE_RUNNING in message:
         return Expected(RequestState.FAILED, because=STOPPED_WHILE_RUNNING)
     if world.kills and message and NO_LOG in message:
         return Expected(RequestState.UNKNOWN, operations=0, because=NO_LOG, blackout=False)

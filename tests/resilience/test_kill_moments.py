@@ -29,6 +29,7 @@ from tests.resilience.chaos import (
     is_status,
 )
 from tests.resilience.invariants import (
+    NO_LOG,
     STOPPED_DURING_PREP,
     STOPPED_WHILE_RUNNING,
     Expected,
@@ -39,6 +40,8 @@ from tests.resilience.invariants import (
 pytestmark = pytest.mark.slow
 
 LPAR = "lpar001"
+UNREACHABLE = 3600.0
+"""Virtual seconds an LPAR refuses SSH (30 s at 120x): longer than the test needs it to."""
 Arm = Callable[[ChaosWorld, Card], AbstractAsyncContextManager[Tripwire]]
 
 
@@ -176,3 +179,32 @@ async def test_killed_as_the_cancel_is_sent_the_run_ends_cancelled_and_cleaned_u
     assert len([c for c in received if c.startswith("kill -TERM ")]) == 1, "TERM sent once"
     assert received.count("clvupdate") == 1, "the cancelled update is cleaned up, once"
     assert not w.fleet.lpar(LPAR).state.lku_cleanup_pending
+
+
+async def test_killed_before_the_start_left_it_the_run_is_unknown_and_the_lpar_held(
+    tmp_path,
+) -> None:
+    # The LPAR stops answering SSH right after the reading before the start: lkubot has noted
+    # the start as sent and keeps trying to reach the LPAR when it is killed.
+    async with chaos_world(tmp_path, lpars=1) as w:
+        card = await w.approved_request(LPAR)
+        lpar = w.fleet.lpar(LPAR)
+        async with w.tripwire_on_command(
+            LPAR,
+            lambda c: c.command == "lparstat -i",
+            what="the reading before the start",
+            act=lambda: lpar.drop_connections(UNREACHABLE),
+        ) as cut:
+            await w.launch(card)
+            await cut.fired()
+        await w.until_step(f"{card.request_id}-1", "operation_sent")
+        w.kill_bot()
+        lpar.unreachable_until = None
+        await w.restart_bot()
+        settled = await w.settled(card)
+        assert await w.stop_bot() == 0
+
+    expected = Expected(RequestState.UNKNOWN, operations=0, because=NO_LOG, blackout=False)
+    assert violations(w, card, expected) == []
+    assert settled
+    assert not [c for c in lpar.commands if c.operation], "never started, never sent again"
