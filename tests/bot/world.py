@@ -65,6 +65,20 @@ class World:
             CHANNEL, predicate, thread_ts=card.ts, within=within
         )
 
+    async def launched(self, lpar: str, request_id: str = "LU-1") -> Message:
+        """Preview `lpar` (of the one-approval test group) as carol, approve as alice, launch
+        as carol; returns the request card."""
+        await self.slack.slash("carol", CHANNEL, "/lku", f"preview {lpar}")
+        card = await self.card(request_id)
+        await self.slack.click("alice", card, "approve", value=request_id)
+        await self.slack.wait_for(
+            lambda: has_button(self.slack.state.find_message(card.ts).blocks, "launch"),
+            within=WITHIN,
+            what=f"[Launch] on the card of {request_id}",
+        )
+        await self.slack.click("carol", card, "launch", value=request_id)
+        return card
+
     def operations(self, lpar: str) -> list[str]:
         """The detached starts the LPAR received: a launch shows as exactly one."""
         return [c.operation for c in self.fleet.lpar(lpar).commands if c.operation]
@@ -140,6 +154,7 @@ async def world(
     slack_config: EmulatorConfig | None = None,
     lpar_speed: float = LPAR_SPEED,
     membership_ttl: float | None = None,
+    engine: EngineOptions | None = None,
 ) -> AsyncIterator[World]:
     async with (
         Fleet.start(
@@ -154,6 +169,8 @@ async def world(
         config = bot_config(inventory, db, slack, via)
         if membership_ttl is not None:
             config = config.model_copy(update={"membership_ttl": membership_ttl})
+        if engine is not None:
+            config = config.model_copy(update={"engine": engine})
         async with bot_serving(config, slack, via) as (bot, client):
             yield World(fleet, slack, bot, inventory, db, client)
 
