@@ -38,6 +38,7 @@ from pathlib import Path
 
 import yaml
 
+from bench.machine import CpuUse
 from sim.slack import EmulatorConfig, Message, SlackEmulator
 
 RUNS = 50
@@ -159,38 +160,6 @@ async def stop(process: asyncio.subprocess.Process) -> None:
     await asyncio.wait_for(process.wait(), timeout=30)
 
 
-class CpuUse:
-    """Who kept the machine's cores busy between `start()` and `stop()` (Linux /proc)."""
-
-    def __init__(self, pids: dict[str, int]) -> None:
-        self.pids = pids
-        self.cores = os.cpu_count() or 1
-
-    def _seconds(self) -> dict[str, float]:
-        with open("/proc/stat") as stat:
-            fields = [int(n) for n in stat.readline().split()[1:]]
-        used = {"machine": sum(fields) - fields[3] - fields[4]}  # all but idle and iowait
-        for name, pid in self.pids.items():
-            with open(f"/proc/{pid}/stat") as proc:
-                times = proc.read().rsplit(")", 1)[1].split()
-            used[name] = int(times[11]) + int(times[12])
-        return {name: ticks / os.sysconf("SC_CLK_TCK") for name, ticks in used.items()}
-
-    def start(self) -> None:
-        self.began = time.monotonic()
-        self.first = self._seconds()
-
-    def stop(self) -> str:
-        capacity = (time.monotonic() - self.began) * self.cores
-        used = {name: spent - self.first[name] for name, spent in self._seconds().items()}
-        others = used.pop("machine") - sum(used.values())
-        shares = ", ".join(f"{name} {spent / capacity:.0%}" for name, spent in used.items())
-        return (
-            f"of the {self.cores} cores during the rounds: {shares}, other processes "
-            f"{max(0.0, others) / capacity:.0%}"
-        )
-
-
 async def measure(slack: SlackEmulator, cpu: CpuUse, names: list[str], rounds: int) -> int:
     started = time.monotonic()
     await asyncio.gather(*(slack.slash("carol", CHANNEL, "/lku", f"preview {n}") for n in names))
@@ -246,7 +215,7 @@ async def measure(slack: SlackEmulator, cpu: CpuUse, names: list[str], rounds: i
         f"p99 {p99 * 1000:.1f} ms, max {samples[-1] * 1000:.1f} ms; missed Slack's 3 s "
         f"deadline: {missed}"
     )
-    print(f"machine: {load}")
+    print(f"machine, during the rounds: {load}")
     verdict = "met" if p99 < TARGET_P99 and not missed else "NOT met"
     print(f"target p99 < {TARGET_P99 * 1000:.0f} ms: {verdict}")
     return 0 if missed == 0 else 1
