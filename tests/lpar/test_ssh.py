@@ -39,12 +39,23 @@ async def bounded(awaitable: Awaitable[T]) -> T:
         return await awaitable
 
 
-def _offered_fingerprint(fleet: Fleet, name: str) -> str:
+def _known_hosts_line(fleet: Fleet, name: str) -> str:
+    """The fleet's known_hosts line for `name`: `[127.0.0.1]:PORT ALGORITHM KEY`."""
     for line in fleet.known_hosts_path.read_text().splitlines():
-        host, algorithm, blob = line.split()
-        if host == f"[127.0.0.1]:{fleet.port(name)}":
-            return asyncssh.import_public_key(f"{algorithm} {blob}").get_fingerprint()
+        if line.startswith(f"[127.0.0.1]:{fleet.port(name)} "):
+            return line
     raise AssertionError(f"{name} is not in the fleet's known_hosts")
+
+
+def _offered_fingerprint(fleet: Fleet, name: str) -> str:
+    _, algorithm, blob = _known_hosts_line(fleet, name).split()
+    return asyncssh.import_public_key(f"{algorithm} {blob}").get_fingerprint()
+
+
+def _trusting(lpar: Lpar, known_hosts: Path, entries: str = "") -> Lpar:
+    """`lpar` with a known_hosts file of its own, holding `entries`."""
+    known_hosts.write_text(entries)
+    return lpar.model_copy(update={"known_hosts": known_hosts})
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -251,8 +262,7 @@ async def test_an_unknown_host_key_is_refused_with_how_to_accept_it(
     fleet: Fleet, lpar: Lpar, ssh: Connections, tmp_path: Path
 ) -> None:
     empty = tmp_path / "known_hosts"
-    empty.write_text("")
-    stranger = lpar.model_copy(update={"known_hosts": empty})
+    stranger = _trusting(lpar, empty)
     with pytest.raises(HostKeyError) as caught:
         await bounded(ssh.run(stranger, remote.oslevel()))
     fingerprint = _offered_fingerprint(fleet, "lpar001")
@@ -272,17 +282,11 @@ async def test_a_host_key_accepted_while_lkubot_runs_is_trusted_at_the_next_logi
     fleet: Fleet, lpar: Lpar, ssh: Connections, tmp_path: Path
 ) -> None:
     hosts = tmp_path / "known_hosts"
-    hosts.write_text("")
-    stranger = lpar.model_copy(update={"known_hosts": hosts})
+    stranger = _trusting(lpar, hosts)
     with pytest.raises(HostKeyError):
         await bounded(ssh.run(stranger, remote.oslevel()))
-    entry = next(
-        line
-        for line in fleet.known_hosts_path.read_text().splitlines()
-        if line.startswith(f"[127.0.0.1]:{fleet.port('lpar001')} ")
-    )
     with hosts.open("a") as known_hosts:  # the admin's `ssh-keyscan ... >> known_hosts`
-        known_hosts.write(entry + "\n")
+        known_hosts.write(_known_hosts_line(fleet, "lpar001") + "\n")
     result = await bounded(ssh.run(stranger, remote.oslevel()))
     assert result.stdout == "7300-02-02-2420\n"
 
@@ -291,15 +295,10 @@ async def test_a_changed_host_key_is_refused_and_named_as_changed(
     fleet: Fleet, inventory: Inventory, ssh: Connections, tmp_path: Path
 ) -> None:
     # lpar002's key listed under lpar001's address: what a reinstalled LPAR looks like.
-    port1, port2 = fleet.port("lpar001"), fleet.port("lpar002")
-    key2 = next(
-        line.split(" ", 1)[1]
-        for line in fleet.known_hosts_path.read_text().splitlines()
-        if line.startswith(f"[127.0.0.1]:{port2} ")
-    )
+    port1 = fleet.port("lpar001")
+    key2 = _known_hosts_line(fleet, "lpar002").split(" ", 1)[1]
     swapped = tmp_path / "known_hosts"
-    swapped.write_text(f"[127.0.0.1]:{port1} {key2}\n")
-    moved = inventory.lpar("lpar001").model_copy(update={"known_hosts": swapped})
+    moved = _trusting(inventory.lpar("lpar001"), swapped, f"[127.0.0.1]:{port1} {key2}\n")
     with pytest.raises(HostKeyError) as caught:
         await bounded(ssh.run(moved, remote.oslevel()))
     message = str(caught.value)
