@@ -156,6 +156,19 @@ PIECES = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("*~*~", "<b>~</b>~"),
+        ("*_both_*", "<b><i>both</i></b>"),
+        ("_~x~_ y", "<i><s>x</s></i> y"),
+        ("*a ~b* c~", "<b>a ~b</b> c~"),
+    ],
+)
+def test_styles_always_nest(text: str, html: str) -> None:
+    assert str(render_mrkdwn(text, NAMES)) == html
+
+
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
 def test_no_text_can_inject_markup(text: str) -> None:
     for rendered in (render_mrkdwn(text, NAMES), render_markdown(text, NAMES), render_plain(text)):

@@ -40,9 +40,9 @@ _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 # Slack styles a run only when its markers sit at word boundaries with no space just inside
 # them, so `update_all` and `2*3*4` stay as they are.
 _STYLES = [
-    (re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"), "b"),
-    (re.compile(r"(?<!\w)_(?=[^\s_])(.+?)(?<=[^\s_])_(?!\w)"), "i"),
-    (re.compile(r"(?<![\w~])~(?=[^\s~])(.+?)(?<=[^\s~])~(?![\w~])"), "s"),
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"), Markup("<b>{}</b>")),
+    (re.compile(r"(?<!\w)_(?=[^\s_])(.+?)(?<=[^\s_])_(?!\w)"), Markup("<i>{}</i>")),
+    (re.compile(r"(?<![\w~])~(?=[^\s~])(.+?)(?<=[^\s~])~(?![\w~])"), Markup("<s>{}</s>")),
 ]
 
 _LINK_SCHEMES = ("http://", "https://", "mailto:")
@@ -175,9 +175,24 @@ def _render_line(line: str, names: Names) -> Markup:
     line = _TOKEN.sub(lambda m: held.hold(_render_token(m.group(1), names)), line)
     line = _EMOJI.sub(lambda m: _hold_emoji(m, held), line)
     escaped = str(escape(_decode(line)))
-    for pattern, tag in _STYLES:
-        escaped = pattern.sub(rf"<{tag}>\1</{tag}>", escaped)
-    return held.release(escaped)
+    return held.release(_style(escaped, held, _STYLES))
+
+
+def _style(escaped: str, held: _Held, styles: list[tuple[re.Pattern[str], Markup]]) -> str:
+    """Apply the first style, then the rest outside and inside each styled run.
+
+    A styled run is held behind a placeholder once rendered, so a later style can never open
+    inside it and close outside it (`*~*~` gives `<b>~</b>~`, never `<b><s></b></s>`).
+    """
+    if not styles:
+        return escaped
+    (pattern, template), rest = styles[0], styles[1:]
+
+    def wrap(match: re.Match[str]) -> str:
+        inner = held.release(_style(match.group(1), held, rest))
+        return held.hold(template.format(inner))
+
+    return _style(pattern.sub(wrap, escaped), held, rest)
 
 
 def _hold_emoji(match: re.Match[str], held: _Held) -> str:
