@@ -106,10 +106,12 @@ def _text(snapshot: RunSnapshot) -> str:
 
 
 def _figures(snapshot: RunSnapshot) -> list[tuple[str, str]]:
-    total = duration(snapshot.elapsed_seconds)
+    # The operation's length comes from the LPAR's own timestamps; the whole run (prep, the
+    # operation, post) from lkubot's clock. Both are shown, each named for what it measures.
+    figures: list[tuple[str, str]] = []
     if snapshot.lpar_seconds is not None:
-        total += f" (AIX: {duration(snapshot.lpar_seconds)})"
-    figures = [("Total time", total)]
+        figures.append(("Live update (LPAR's log)", duration(snapshot.lpar_seconds)))
+    figures.append(("Whole run (prep to post)", duration(snapshot.elapsed_seconds)))
     if snapshot.kind is UpdateKind.LKU:
         blackout = (
             f"*{duration(snapshot.blackout_seconds)}*"

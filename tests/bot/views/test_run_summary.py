@@ -26,7 +26,8 @@ def test_a_success_shows_time_blackout_levels_config_diff_and_changed_limits() -
     )
     text = valid(summary.message)["text"]
     assert ":tada: succeeded: *LU-17*, live kernel update on *lpar01*" in text
-    assert "11 min 12 s (AIX: 10 min 58 s)" in text
+    assert "Live update (LPAR's log)*\n10 min 58 s" in text
+    assert "Whole run (prep to post)*\n11 min 12 s" in text
     assert "*21 s*" in text
     assert "7300-02-02-2420 → 7300-03-01-2446" in text
     assert "• `/etc/inittab` *+1* / *−1*" in text
