@@ -40,19 +40,28 @@ class Following(RunBase):
         if reading.error is not None:
             return True  # out of reach: following deals with that
         if not reading.ok:
-            await self._no_log()
-            return False
+            return await self._log_missing()
         if self.run.state is RunState.UNKNOWN:
             await self._regain_contact()
         return True
 
+    async def _log_missing(self) -> bool:
+        """The log is not on the LPAR: True to follow it again (the run driver sends the start
+        again while none of the log was read), False once the run was made unknown."""
+        await self._no_log()
+        return False
+
     async def _no_log(self) -> None:
         path = self.run.log_path
         if self.log.lines == 0:
+            said = f" (the shell said: {self._start_stderr})" if self._start_stderr else ""
             message = (
-                f"lkubot sent the start of the operation to {self.lpar.name}, but there is no "
-                f"log at {path}: it may never have started. lkubot will not start it again. "
-                f"Check the LPAR (`ps -ef | grep {self._program()}`, {path}); if nothing runs, "
+                f"lkubot sent the start of the operation to {self.lpar.name} "
+                f"{self._starts_sent} times, but there is no log at {path}: a start runs "
+                f"nothing when its shell cannot create that log, so none of them started "
+                f"it{said}. Check that {path.rsplit('/', 1)[0]} exists and that lkubot's user "
+                f"may write there, and that nothing runs (`ps -ef | grep {self._program()}`); "
+                f"then close the run with /lku resolve {self.run.id} failed REASON and "
                 "preview again."
             )
         else:
@@ -91,10 +100,10 @@ class Following(RunBase):
             outcome = await self._follow_once()
             if outcome is not None:
                 return outcome
-            # An error only an admin can fix (host key, login): keep trying, slowly.
-            await asyncio.sleep(self.options.backoff.slowest)
 
     async def _follow_once(self) -> bool | None:
+        """True at the exit line, False when the log is gone; None to follow again (the start
+        was sent again, or after a wait on an error only an admin can fix)."""
         queue: asyncio.Queue[FollowEvent | BaseException] = asyncio.Queue(
             maxsize=2 * self.options.batch_lines
         )
@@ -147,11 +156,12 @@ class Following(RunBase):
                 elif isinstance(item, LinkUp):
                     await self._link_restored(item)
                 elif isinstance(item, LogUnavailable):
-                    await self._no_log()
-                    return False
+                    return None if await self._log_missing() else False
                 elif isinstance(item, SshError):
                     if self.run.state is not RunState.UNKNOWN:
                         await self._lose_contact(str(item))
+                    # An error only an admin can fix (host key, login): keep trying, slowly.
+                    await asyncio.sleep(self.options.backoff.slowest)
                     return None
                 else:
                     raise item

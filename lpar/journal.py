@@ -1,9 +1,11 @@
 """A run's journal: what the engine did outside the operation's log, folded from its saved steps.
 
 Each step is one of the step events of `lpar.progress`, saved before it is published. Folded,
-they say which stages ran and how, whether the operation was sent (then it is never sent
-again), whether a command was in flight when lkubot stopped (then it is not sent again
-either), and how the run ended. The run engine resumes from it; snapshots are built from it.
+they say which stages ran and how far (a stage resumes after its last saved result), whether
+the operation's start was sent (then it is sent again only while none of its log was read:
+the shell refuses a second start), whether a command was in flight when lkubot stopped (then
+it is in doubt and not sent again), and how the run ended. The run engine resumes from it;
+snapshots are built from it.
 """
 
 from __future__ import annotations
@@ -110,9 +112,3 @@ class Journal:
                 self.aftercare = event.aftercare
             case RunEnded():
                 self.ended = event
-
-    def sent_anything(self) -> bool:
-        """Whether any command of the run's own stages reached (or may have reached) the LPAR."""
-        return self.sent is not None or any(
-            record.running or record.finished for record in self.stages.values()
-        )

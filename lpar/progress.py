@@ -116,8 +116,9 @@ class StateCaptured(_RunEvent):
 
 
 class OperationSent(_RunEvent):
-    """Saved (with the run made `running`) just before the detached start is sent: from here
-    on lkubot never sends it again, it only looks for `log_path`."""
+    """Saved (with the run made `running`) just before the detached start is sent. From here
+    on lkubot sends that same start again only while none of `log_path` was read (the shell
+    refuses it once the log exists, so the operation runs once); then it follows the log."""
 
     type: Literal["operation_sent"] = "operation_sent"
     command: str

@@ -137,14 +137,25 @@ def clvupdate() -> RemoteCommand:
 # --- the detached operation ----------------------------------------------------------------
 
 
+NOCLOBBER = "set -C; "
+"""The start's prefix: with the shell's noclobber the `> LOG` of a start whose log already
+exists fails, and nothing starts. That makes the start idempotent: sent twice (lkubot cannot
+tell whether the first one left), it runs the operation once."""
+
+
 def start_detached(operation: RemoteCommand, log: str) -> RemoteCommand:
     """Start `operation` in the background with its output in `log`; returns at once.
 
-    The log gets `lkubot-pid: PID` near its start and `lkubot-exit: RC` as its last line.
+    The log gets `lkubot-pid: PID` near its start and `lkubot-exit: RC` as its last line. When
+    `log` exists already the shell refuses the redirection (its message on stderr) and starts
+    nothing; the command still exits 0, since the refusal happens in the background job, so
+    only the log tells which start runs.
     """
     script = f'{operation.line} & echo "{PID_MARKER}$!"; wait $!; echo "{EXIT_MARKER}$?"'
     target = shlex.quote(_PATH.validate_python(log))
-    return RemoteCommand(f"nohup sh -c {shlex.quote(script)} > {target} 2>&1 < /dev/null &")
+    return RemoteCommand(
+        f"{NOCLOBBER}nohup sh -c {shlex.quote(script)} > {target} 2>&1 < /dev/null &"
+    )
 
 
 def tail(log: str, from_line: int) -> RemoteCommand:

@@ -84,6 +84,11 @@ class RunBase:
         self._gone_once = False
         self._vanished = False
         """The operation is gone without its exit line (the run was made unknown for it)."""
+        self._starts_sent = 0
+        """Starts of the operation this driver sent: the first, or again while in doubt."""
+        self._start_stderr = ""
+        """What the shell said to the last start (noclobber refusing it, or why it could not
+        create the log), if anything."""
         self._saving = asyncio.Lock()
 
     # --- saving, then publishing ------------------------------------------------------------

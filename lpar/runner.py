@@ -4,10 +4,14 @@
 and saved log records first and goes on from there. What makes it safe to stop at any moment:
 
 - every step is saved before it is published; a command is noted before it is sent;
-- the run is saved `running` with an `OperationSent` step before the detached start is sent,
-  and a run with that step is only ever followed, never started;
+- the run is saved `running` with an `OperationSent` step before the detached start is sent;
+  the start is idempotent (the shell's noclobber refuses it when its log exists, see
+  `remote.start_detached`), so while none of the log has been read (after a restart, or when
+  the log is not there) it is sent again, and the operation runs once whichever start got
+  there; once a line of the log is saved it is only ever followed;
 - a prep or post command noted as sent without a result is in doubt and is not sent again:
-  the run stops and says which command to check;
+  the run stops and says which command to check; one whose result was saved is done, and
+  the stage goes on with the next;
 - log lines are saved with their line offset in the same transaction as their records, and
   following resumes after the last saved line.
 """
@@ -49,7 +53,7 @@ from lpar.progress import (
 )
 from lpar.refusals import CancelRefused
 from lpar.run_base import NOT_SENT
-from lpar.ssh import SshError
+from lpar.ssh import CommandResult, SshError
 from lpar.verdict import judge_lku, judge_llu
 
 log = logging.getLogger(__name__)
@@ -61,6 +65,12 @@ IN_DOUBT = (
     "check it on the LPAR."
 )
 """Why a command sent before a restart has no outcome."""
+START_ATTEMPTS = 3
+"""Starts a driver sends at most while the log does not appear (each is safe: noclobber)."""
+
+
+def _in_doubt(command: str) -> CommandOutcome:
+    return CommandOutcome(command=command, exit_status=None, error=IN_DOUBT)
 
 
 def _failure(stage: str, outcome: CommandOutcome) -> str:
@@ -101,8 +111,7 @@ class RunDriver(Following):
         if self.journal.ended is not None:
             return await self._conclude(self.journal.ended)
         if self.journal.sent is None:
-            if self.journal.sent_anything():
-                return await self._end("failed", self._stopped_during_prep())
+            # Prep resumes after its last command with a saved result (see `_stage`).
             if not await self._prep():
                 return self.run
             await self._capture()
@@ -111,51 +120,54 @@ class RunDriver(Following):
             if not await self._send():
                 return self.run
         else:
-            if self.run.state is RunState.STARTING:
-                # Stopped between noting the start and saving the run as running.
-                await self._save(RunState.RUNNING)
+            # Stopped between noting the start and saving the run running: not sent yet.
+            if self.run.state is RunState.STARTING and not await self._claim_start():
+                return self.run
+            if self.log.lines == 0:
+                # Stopped before any of the log was read: the start may not have left.
+                await self._start_again(self.journal.sent)
             if not self.log.ended and not await self._probe():
                 return self.run
         if not self.log.ended and not await self._follow():
             return self.run
         return await self._after_exit()
 
-    def _stopped_during_prep(self) -> str:
-        record = self.journal.stages.get("prep")
-        doubt = record.in_doubt if record else None
-        at = f" while `{doubt}` was running" if doubt else ""
+    def _stopped_during_prep(self, doubt: str) -> str:
         return (
-            f"lkubot stopped during the prep stage{at}, before the operation was started; it "
-            f"was not started and lkubot will not run prep again. Check on {self.lpar.name} "
-            "what the prep commands changed, then preview again."
+            f"lkubot stopped during the prep stage while `{doubt}` was running, so whether it "
+            f"finished is unknown; it was not sent again, and the operation was not started. "
+            f"Check on {self.lpar.name} what `{doubt}` did and what the prep commands before "
+            "it changed, then preview again."
         )
 
     # --- stages ---------------------------------------------------------------------------
 
     async def _stage(self, stage: Stage, commands: tuple[str, ...]) -> CommandOutcome | None:
         """Run a stage's commands in order; returns the failing command's outcome, if any.
-        Resumes after the last finished command; a command in doubt is not sent again."""
+
+        After a restart it resumes with the commands planned when the stage started, after the
+        last one whose result was saved; a command sent without a saved result is in doubt:
+        it is not sent again, and it fails the stage."""
         record = self.journal.stages.get(stage)
         if record is not None and record.ended is not None:
+            if record.ended.ok:
+                return None
             failed = [o for o in record.finished if not o.ok]
-            return failed[-1] if failed else None
+            # Ended failed with no failed result: it was a command in doubt (still `running`).
+            return failed[-1] if failed else _in_doubt(next(iter(record.running.values()), ""))
         if record is None or not record.started:
             await self._step(StageStarted(**self._event_fields(), stage=stage, commands=commands))
             record = self.journal.stage(stage)
         doubt = record.in_doubt
         if doubt is not None:
-            outcome = CommandOutcome(
-                command=doubt,
-                exit_status=None,
-                error=IN_DOUBT,
-            )
+            outcome = _in_doubt(doubt)
             await self._step(
                 StageFinished(
                     **self._event_fields(), stage=stage, ok=False, detail=_failure(stage, outcome)
                 )
             )
             return outcome
-        for index, command in enumerate(commands, start=1):
+        for index, command in enumerate(record.planned, start=1):
             if index <= len(record.finished):
                 continue
             outcome = await self._command(
@@ -205,6 +217,9 @@ class RunDriver(Following):
         failed = await self._stage("prep", self.lpar.stages.prep)
         if failed is None:
             return True
+        if failed.error == IN_DOUBT:
+            await self._end("failed", self._stopped_during_prep(failed.command))
+            return False
         record = self.journal.stages["prep"]
         assert record.ended is not None
         await self._end("failed", record.ended.detail)
@@ -268,7 +283,8 @@ class RunDriver(Following):
 
     async def _send(self) -> bool:
         operation = self._operation()
-        # Saved before sending: from here on a restarted lkubot only ever looks for the log.
+        # Saved before sending: from here on a restarted lkubot sends this start again only
+        # while none of the log was read, and the shell refuses it once the log exists.
         await self._step(
             OperationSent(
                 **self._event_fields(), command=operation.line, log_path=self.run.log_path
@@ -276,6 +292,7 @@ class RunDriver(Following):
         )
         if not await self._claim_start():
             return False
+        self._starts_sent += 1
         try:
             result = await self._run_unsent_again(
                 remote.start_detached(operation, self.run.log_path),
@@ -289,11 +306,49 @@ class RunDriver(Following):
             )
             return False
         except SshError as exc:
-            # The connection was up, so the start may have arrived: the log will tell.
+            # The connection was up, so the start may have arrived: the log will tell, and
+            # without a log the start is sent again (`_log_missing`).
             log.warning("%s: the start of %s may not have arrived: %s", self.run.id, operation, exc)
             return True
-        if not result.ok:
-            log.warning("%s: the detached start exited %s", self.run.id, result.exit_status)
+        self._heard_from_start(result)
+        return True
+
+    async def _start_again(self, sent: OperationSent) -> None:
+        """Send the noted start once more, exactly as noted (a reattached driver does not
+        know the LLU processes chosen at launch). The shell refuses it when the log exists,
+        so the operation runs once, whichever start got there. Any SSH error is only logged:
+        following finds out whether the log is there."""
+        self._starts_sent += 1
+        start = remote.start_detached(remote.RemoteCommand(sent.command), sent.log_path)
+        try:
+            result = await self.ctx.ssh.run(
+                self.lpar, start, time_limit=self.options.control_time_limit
+            )
+        except SshError as exc:
+            log.warning("%s: the start sent again may not have arrived: %s", self.run.id, exc)
+            return
+        self._heard_from_start(result)
+
+    def _heard_from_start(self, result: CommandResult) -> None:
+        """Keep what the shell said to a start: nothing when it started the operation, the
+        noclobber refusal when an earlier start did, or why it could not create the log."""
+        self._start_stderr = result.stderr.strip()
+        if not result.ok or self._start_stderr:
+            log.info(
+                "%s: the start exited %s: %s",
+                self.run.id,
+                result.exit_status,
+                self._start_stderr or "no message",
+            )
+
+    async def _log_missing(self) -> bool:
+        """No log: while none of it was read, a start may not have left, or its shell not
+        created the log yet; after a short wait the start is sent again (see the module)."""
+        sent = self.journal.sent
+        if sent is None or self.log.lines > 0 or self._starts_sent >= START_ATTEMPTS:
+            return await super()._log_missing()
+        await asyncio.sleep(self.options.backoff.delay(max(1, self._starts_sent)))
+        await self._start_again(sent)
         return True
 
     async def _claim_start(self) -> bool:
@@ -438,11 +493,7 @@ class RunDriver(Following):
             if done:
                 return done[-1]
             if cleanup.line in record.running.values():
-                return CommandOutcome(
-                    command=cleanup.line,
-                    exit_status=None,
-                    error=IN_DOUBT,
-                )
+                return _in_doubt(cleanup.line)
         return await self._command("cancel", 2, cleanup, self.options.cleanup_time_limit)
 
     async def _aftercare(self) -> Aftercare:

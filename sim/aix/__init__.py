@@ -25,7 +25,7 @@ Python API for tests::
         lpar.state.faults.drop = ConnectionDrop(phase="blackout", seconds=60)
         lpar.drop_connections(30)                 # now, for 30 virtual seconds
         lpar.commands                             # [CommandRecord(time, lpar_time, command,
-                                                  #                operation), ...]
+                                                  #   operation, start_refused), ...]
         with lpar.watching_commands(callback):    # callback(record) as each command
             ...                                   # arrives, before it runs
         lpar.logs[path].lines                     # log files written on the LPAR
@@ -33,8 +33,10 @@ Python API for tests::
         await fleet.stop_servers()                # cut every connection, stop listening
         await fleet.start_servers()               # same ports, same host keys, same state
 
-Counting launches: `[c for c in lpar.commands if c.operation]` are the detached starts, and
-`c.operation` is the command each started (e.g. `geninstall -k -d /mnt/x update_all`).
+Counting launches: `[c for c in lpar.commands if c.operation]` are the detached starts that
+started something, and `c.operation` is the command each started (e.g. `geninstall -k -d
+/mnt/x update_all`); `[c for c in lpar.commands if c.start_refused]` are the starts the shell
+refused (their log existed, noclobber, or could not be created), which started nothing.
 """
 
 from sim.aix.faults import (

@@ -105,3 +105,6 @@ class Faults(BaseModel):
     slow: SlowProgress | None = None
     llu_timeouts: LluTimeouts | None = None
     llu_unreported: LluUnreported | None = None
+    logs_unwritable: bool = False
+    """The shell cannot create a detached start's log (its directory is missing, the file
+    system full): the start says so on stderr and starts nothing."""

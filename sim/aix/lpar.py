@@ -19,12 +19,15 @@ from sim.aix.state import LparState
 @dataclass(frozen=True)
 class CommandRecord:
     """A command as the LPAR received it over SSH. `operation` is the command a detached
-    start wrapper launched, so a test can count operations without parsing shell."""
+    start wrapper launched, so a test can count operations without parsing shell;
+    `start_refused` marks a detached start whose `> LOG` the shell refused (the log existed
+    already, noclobber, or could not be created): it launched nothing."""
 
     time: datetime  # wall clock, UTC
     lpar_time: datetime  # the LPAR's virtual clock
     command: str
     operation: str | None = None
+    start_refused: bool = False
 
 
 class Connection(Protocol):
@@ -56,8 +59,12 @@ class Lpar:
     def name(self) -> str:
         return self.state.name
 
-    def record(self, command: str, operation: str | None = None) -> CommandRecord:
-        entry = CommandRecord(datetime.now(UTC), self.clock.now(), command, operation)
+    def record(
+        self, command: str, operation: str | None = None, *, start_refused: bool = False
+    ) -> CommandRecord:
+        entry = CommandRecord(
+            datetime.now(UTC), self.clock.now(), command, operation, start_refused
+        )
         self.commands.append(entry)
         self._on_command(self, entry)
         for watcher in list(self._watchers):

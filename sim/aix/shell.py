@@ -4,8 +4,12 @@ with exit 127 so that nothing passes by accident.
 
 The wrapper is recognised in exactly the shape of docs/remote-commands.md (one line):
 
-    nohup sh -c 'CMD & echo "lkubot-pid: $!"; wait $!; echo "lkubot-exit: $?"'
+    set -C; nohup sh -c 'CMD & echo "lkubot-pid: $!"; wait $!; echo "lkubot-exit: $?"'
         > LOG 2>&1 < /dev/null &
+
+and with the shell's noclobber (`set -C`) as a shell applies it: when LOG exists, the
+redirection fails, nothing starts, the shell's message goes to stderr and the command still
+exits 0 (the refusal happens in the background job).
 """
 
 from __future__ import annotations
@@ -39,15 +43,15 @@ def parse_detached_start(command: str) -> DetachedStart | None:
     except ValueError:
         return None
     if (
-        len(words) != 10
-        or words[:3] != ["nohup", "sh", "-c"]
-        or words[4] != ">"
-        or words[6:] != ["2>&1", "<", "/dev/null", "&"]
-        or not words[5].startswith("/")
+        len(words) != 12
+        or words[:5] != ["set", "-C;", "nohup", "sh", "-c"]
+        or words[6] != ">"
+        or words[8:] != ["2>&1", "<", "/dev/null", "&"]
+        or not words[7].startswith("/")
     ):
         return None
-    inner = _INNER_SCRIPT.match(words[3])
-    return DetachedStart(inner["command"], words[5]) if inner else None
+    inner = _INNER_SCRIPT.match(words[5])
+    return DetachedStart(inner["command"], words[7]) if inner else None
 
 
 def _uses_shell_syntax(command: str) -> bool:
@@ -171,9 +175,19 @@ def execute(lpar: Lpar, command: str, out: Output, stdin: asyncio.StreamReader |
     """Run a command received over SSH. The returned process ends with the command's exit
     status; a detached start returns at once with status 0 and leaves the operation running."""
     detached = parse_detached_start(command)
-    lpar.record(command, operation=detached.command if detached else None)
     if detached is None:
+        lpar.record(command)
         return lpar.spawn(command, lambda process: _run(lpar, command, out, stdin, process))
+    if lpar.read_file(detached.log) is not None:
+        lpar.record(command, start_refused=True)
+        # SIMULATED WORDING (ksh88's message for noclobber)
+        return lpar.spawn(command, lambda _: _refuse(out, f"{detached.log}: file already exists"))
+    if lpar.state.faults.logs_unwritable:
+        lpar.record(command, start_refused=True)
+        # SIMULATED WORDING (AIX ksh's, from memory, not captured)
+        refusal = f"{detached.log}: 0403-005 Cannot create the specified file."
+        return lpar.spawn(command, lambda _: _refuse(out, refusal))
+    lpar.record(command, operation=detached.command)
     log = lpar.open_log(detached.log)
     operation = lpar.spawn(
         detached.command,
@@ -191,4 +205,11 @@ def execute(lpar: Lpar, command: str, out: Output, stdin: asyncio.StreamReader |
 
 
 async def _returns_at_once(_: Process) -> int:
+    return 0
+
+
+async def _refuse(out: Output, why: str) -> int:
+    """The background job's `> LOG` failed: nothing started, the shell said why, and the
+    foreground command, which only put the job in the background, exits 0."""
+    out.write_stderr(f"ksh: {why}\n")
     return 0

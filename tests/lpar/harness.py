@@ -19,13 +19,15 @@ from lpar import remote
 from lpar.engine import Engine, EngineOptions
 from lpar.follow import Backoff
 from lpar.inventory import Inventory, load_inventory
-from lpar.progress import OperationSent, Progress, RolloutEnded
-from lpar.ssh import SshOptions
+from lpar.journal import Journal
+from lpar.oplog import OperationLog, to_run_event
+from lpar.progress import OperationSent, Progress, RolloutEnded, StepEvent
+from lpar.ssh import Connections, SshOptions
 from sim.aix.fleet import Fleet
 from sim.aix.scenario import Scenario
 from storage.run_records import StoredRunRecords
 from storage.store import AsyncStore, Store
-from tests.lpar.conftest import SPEED, WAIT
+from tests.lpar.conftest import SPEED, WAIT, eventually
 
 REQUESTER = "U0CAROL01"
 APPROVERS = ("U0ALICE01", "U0BOB0001")
@@ -126,9 +128,12 @@ class World:
         [run] = launched.runs
         return launched.request, run
 
-    async def sent_without_log(self, engine: Engine, lpar: str) -> tuple[Request, Run]:
+    async def sent_without_log(
+        self, engine: Engine, lpar: str, *, lines_read: int = 0
+    ) -> tuple[Request, Run]:
         """A run noted as sent and saved running by an lkubot that died before the start left
-        it: no log will ever appear on the LPAR."""
+        it: no log is on the LPAR. With `lines_read`, that lkubot had read (and saved) as many
+        lines of the log, which has gone since."""
         request, run = await self.launched_in_storage(engine, lpar)
         preview = request.previews[0]
         sent = OperationSent(
@@ -144,11 +149,53 @@ class World:
         running = await self.store.call(
             Store.save_run, advance_run(run, RunState.RUNNING, now), now
         )
+        if lines_read:
+            running = await self.store.call(Store.record_run_lines, run.id, [], lines_read)
         return request, running
+
+    async def send_noted_start(self, run: Run) -> None:
+        """Send the start noted in the run's journal, as lkubot sends it: what an lkubot that
+        died right after sending it had done."""
+        sent = Journal.from_steps(run.id, await self.store.call(Store.run_steps, run.id)).sent
+        assert sent is not None, f"{run.id} has no start noted"
+        start = remote.start_detached(remote.RemoteCommand(sent.command), sent.log_path)
+        async with Connections(QUICK.ssh) as ssh:
+            result = await ssh.run(self.inventory.lpar(run.lpar), start)
+        assert result.ok, result
+        assert not result.stderr, result
+
+    async def note(self, run: Run, *steps: StepEvent) -> None:
+        """Save journal steps as the run engine does (what an earlier lkubot did)."""
+        for step in steps:
+            await self.store.call(
+                Store.record_run_step, run.id, step.type, step.model_dump_json(), step.at
+            )
+
+    async def followed_to_the_end(self, run: Run) -> Run:
+        """The noted start sent, and its whole log read and saved up to the exit line, as an
+        lkubot that died right after that would have left it."""
+        await self.send_noted_start(run)
+        lpar = self.fleet.lpar(run.lpar)
+        await eventually(
+            lambda: (
+                run.log_path in lpar.logs
+                and lpar.logs[run.log_path].lines[-1].startswith(remote.EXIT_MARKER)
+            )
+        )
+        seen = OperationLog(UpdateKind.LKU)
+        lines = lpar.logs[run.log_path].lines
+        records = [r for n, text in enumerate(lines, start=1) for r in seen.feed(n, text)]
+        events = [to_run_event(r, run.started_at) for r in records]
+        return await self.store.call(Store.record_run_lines, run.id, events, seen.settled)
 
     def operations(self, lpar: str) -> list[str]:
         """The detached starts the LPAR received: the proof of "started at most once"."""
         return [c.operation for c in self.fleet.lpar(lpar).commands if c.operation is not None]
+
+    def refused_starts(self, lpar: str) -> int:
+        """Detached starts the LPAR's shell refused (their log existed, or could not be
+        created): they started nothing."""
+        return len([c for c in self.fleet.lpar(lpar).commands if c.start_refused])
 
     def received(self, lpar: str, program: str) -> list[str]:
         return [c.command for c in self.fleet.lpar(lpar).commands if c.command.startswith(program)]

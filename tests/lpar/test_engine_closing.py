@@ -97,11 +97,14 @@ async def test_an_admin_closes_a_run_whose_log_vanished_and_the_request_ends(
     tmp_path: Path,
 ) -> None:
     async with world(tmp_path) as w:
-        request, run = await w.sent_without_log(w.engine(), "lpar001")
+        # The old lkubot had read two lines of the log, which someone deleted since.
+        request, run = await w.sent_without_log(w.engine(), "lpar001", lines_read=2)
         engine = w.engine()
         async with Recorder().listening(engine) as recorder:
             await engine.reattach()
-            await recorder.until(lambda e: isinstance(e, RunUnknown))
+            unknown = await recorder.until(lambda e: isinstance(e, RunUnknown))
+            assert isinstance(unknown, RunUnknown)
+            assert f"The operation's log {run.log_path} on lpar001 has gone" in unknown.message
             closed = await engine.resolve(run.id, outcome="failed", by=ADMIN, reason=REASON)
             ended = await recorder.ended(request.id)
 

@@ -92,7 +92,7 @@ def test_llvupdate_all_and_listed_processes() -> None:
 def test_the_detached_start_has_exactly_the_documented_shape() -> None:
     operation = remote.geninstall(["update_all"], media="/mnt/7300-03-01", preview=False)
     assert remote.start_detached(operation, LOG).line == (
-        "nohup sh -c 'geninstall -k -d /mnt/7300-03-01 update_all & "
+        "set -C; nohup sh -c 'geninstall -k -d /mnt/7300-03-01 update_all & "
         'echo "lkubot-pid: $!"; wait $!; echo "lkubot-exit: $?"\''
         f" > {LOG} 2>&1 < /dev/null &"
     )
@@ -124,6 +124,56 @@ def test_the_detached_start_really_detaches_and_writes_its_markers(tmp_path: Pat
     # The pid marker and the operation's first line race each other; both come before the end.
     assert set(lines[:2]) == {pid_line, "working"}
     assert lines[-1] == "lkubot-exit: 3"
+
+
+def _until_exit_marker(log: Path) -> None:
+    deadline = time.monotonic() + 10
+    while not (log.exists() and remote.EXIT_MARKER in log.read_text()):
+        assert time.monotonic() < deadline, "the operation never wrote its exit marker"
+        time.sleep(0.02)
+
+
+def _counting_operation(ran: Path) -> remote.RemoteCommand:
+    """An operation that adds a line to `ran` each time it really runs."""
+    return remote.RemoteCommand(shlex.join(["sh", "-c", f"echo ran >> {shlex.quote(str(ran))}"]))
+
+
+def test_a_second_start_whose_log_exists_is_refused_and_starts_nothing(tmp_path: Path) -> None:
+    # lkubot sends the start again when it cannot tell whether the first one left; the
+    # shell's noclobber must then refuse the second one and start nothing.
+    log, ran = tmp_path / "op.log", tmp_path / "ran"
+    wrapper = remote.start_detached(_counting_operation(ran), str(log)).line
+    subprocess.run(["sh", "-c", wrapper], check=True, timeout=8)
+    _until_exit_marker(log)
+    first = log.read_text()
+
+    again = subprocess.run(["sh", "-c", wrapper], capture_output=True, text=True, timeout=8)
+
+    # The refusal happens in the background job: the command itself exits 0, and the shell
+    # says why on stderr. Only the log tells which start runs.
+    assert again.returncode == 0
+    assert str(log) in again.stderr
+    time.sleep(0.3)  # a start that got through would have run its operation by now
+    assert log.read_text() == first
+    assert ran.read_text() == "ran\n"
+
+
+def test_two_starts_at_the_same_moment_run_the_operation_once(tmp_path: Path) -> None:
+    # The shell creates the log with O_EXCL under noclobber, so of two starts racing (one
+    # that lkubot could not tell had left, and the one sent again) exactly one gets it.
+    log, ran = tmp_path / "op.log", tmp_path / "ran"
+    wrapper = remote.start_detached(_counting_operation(ran), str(log)).line
+    starts = [
+        subprocess.Popen(["sh", "-c", wrapper], stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    refusals = [start.communicate(timeout=8)[1] for start in starts]
+    _until_exit_marker(log)
+    time.sleep(0.3)  # a second operation that got through would have run by now
+
+    assert ran.read_text() == "ran\n"
+    assert [r for r in refusals if str(log) in r] != []
+    markers = [line for line in log.read_text().splitlines() if line.startswith("lkubot-")]
+    assert len(markers) == 2  # one pid line and one exit line: one operation
 
 
 def test_follow_tail_ps_and_kill() -> None:

@@ -155,6 +155,31 @@ async def test_a_second_update_is_refused_while_one_runs(tmp_path: Path) -> None
     assert llu.exit_status == 1
 
 
+async def test_a_start_sent_again_while_its_log_exists_is_refused_as_a_shell_would(
+    tmp_path: Path,
+) -> None:
+    # lkubot sends the start again when it cannot tell whether the first one left: the
+    # shell's noclobber refuses the redirection, in the background job, so it exits 0 and
+    # says why on stderr; nothing starts.
+    start = remote.start_detached(UPDATE, log_path())
+    async with fleet_of(tmp_path) as fleet, await connect(fleet) as conn:
+        first = await run(conn, start)
+        again = await run(conn, start)
+        lines = await follow_until_exit(conn, log_path())
+        after_the_end = await run(conn, start)
+    assert (first.exit_status, first.stderr) == (0, "")
+    assert (again.exit_status, again.stderr) == (0, f"ksh: {log_path()}: file already exists\n")
+    assert after_the_end.stderr == again.stderr
+    received = [c for c in fleet.lpar("lpar001").commands if c.command == start.line]
+    assert [(c.operation, c.start_refused) for c in received] == [
+        (UPDATE.line, False),
+        (None, True),
+        (None, True),
+    ]
+    assert [line for line in lines if line.startswith(remote.PID_MARKER)] == [lines[0]]
+    assert lines[-1] == "lkubot-exit: 0"
+
+
 async def test_kill_before_the_point_of_no_return_stops_it_and_clvupdate_cleans_up(
     tmp_path: Path,
 ) -> None:
