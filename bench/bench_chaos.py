@@ -14,12 +14,14 @@ launch click that died with it (nothing recorded) is clicked again, as a person 
 share `--storms` of the rounds Slack also answers every call with 429 for a minute of its
 time (one second here), from a random event of the round on.
 
-At the end of each round every run is checked with `tests.resilience.invariants` (started at
-most once, phases once and in order, one status message edited in place, one summary, every
-notice once, the card showing the end, the lock released, the audit chain intact). Outcomes
-that only the documented crash windows produce are counted apart: a message posted twice
-because lkubot died between Slack's post and its own save, and a run left unknown because
-it died between saving the start and sending it.
+At the end of each round every run is checked with `tests.resilience.invariants` (started
+exactly once, phases once and in order, one status message edited in place, one summary,
+every notice once, the card showing the end, the lock released, the audit chain intact).
+Outcomes that only the documented crash windows produce are counted apart: a message posted
+again because lkubot died between Slack's post and its own save (each extra copy must have
+such a kill after it), and a run failed on a prep or post command in doubt. Starts sent
+again after a kill, and those of them the LPAR's shell refused (the first had left), are
+counted too.
 
     .venv/bin/python bench/bench_chaos.py [--runs 48] [--parallel 4] [--seed 1]
 
@@ -66,8 +68,9 @@ class Tally:
     kills: int = 0
     violations: list[str] = field(default_factory=list)
     window_duplicates: int = 0
-    unknown_starts: int = 0
     failed_in_doubt: int = 0
+    starts_again: int = 0
+    starts_refused: int = 0
     storms: int = 0
     launches_again: int = 0
     moments: list[str] = field(default_factory=list)
@@ -197,8 +200,14 @@ async def play_round(
         expected = expected_after_kills(world, card)
         tally.violations += violations(world, card, expected)
         tally.window_duplicates += window_duplicates(world, card)
-        tally.unknown_starts += expected.state is RequestState.UNKNOWN
         tally.failed_in_doubt += expected.state is RequestState.FAILED
+        starts = [
+            c
+            for c in world.fleet.lpar(card.lpar).commands
+            if (c.operation or c.start_refused) and f"lkubot-{card.request_id}-" in c.command
+        ]
+        tally.starts_again += max(0, len(starts) - 1)
+        tally.starts_refused += sum(c.start_refused for c in starts)
     tally.runs += len(cards)
     return killer.count
 
@@ -238,8 +247,10 @@ def print_report(args: argparse.Namespace, tally: Tally, seconds: float) -> None
     print(f"  invariant violations      {len(tally.violations)}")
     print(f"  launch clicks redone      {tally.launches_again} (lkubot died before recording them)")
     print(f"  failed, command in doubt  {tally.failed_in_doubt} (prep or post cut by a kill)")
-    print(f"  documented windows hit    {tally.window_duplicates} message posted twice, "
-          f"{tally.unknown_starts} start in doubt")  # fmt: skip
+    print(f"  starts sent again         {tally.starts_again} ({tally.starts_refused} refused by "
+          "the LPAR's shell: the first had left)")  # fmt: skip
+    print(f"  documented window hit     {tally.window_duplicates} message posted again (lkubot "
+          "died between Slack's post and its save)")  # fmt: skip
     for moment in tally.moments:
         print(f"    killed when {moment}")
     for violation in tally.violations:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -106,6 +107,8 @@ class ChaosWorld:
     bot: BotProcess | None = None
     starts: int = 0
     kills: int = 0
+    kill_times: list[float] = field(default_factory=list)
+    """Wall-clock time of each kill, to compare with Slack's message ts."""
     bots: list[BotProcess] = field(default_factory=list)
 
     # --- the bot's life ------------------------------------------------------------------
@@ -123,6 +126,7 @@ class ChaosWorld:
         if self.bot is not None and self.bot.running:
             self.bot.kill()
             self.kills += 1
+            self.kill_times.append(time.time())
 
     async def restart_bot(self) -> BotProcess:
         """Wait for the killed bot to be gone, then start a new one on the same database."""

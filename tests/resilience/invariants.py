@@ -8,14 +8,17 @@ The end-to-end tests assert it is empty; `bench/bench_chaos.py` counts what it r
 Two outcomes come only from the documented crash windows, and are checked as such:
 - a message posted twice: Slack posted it (the status message, the final summary, a notice)
   and lkubot died before saving its ts; the database does not know the first copy, and the
-  restarted bot posts it again (`window_duplicates` counts them);
-- a run left unknown with its LPAR locked and the operation never started: lkubot died after
-  saving that it sends the start and before the start reached the LPAR; it never sends a
-  start twice, so it says so and waits for an admin (`/lku resolve`).
+  restarted bot posts it again (`window_duplicates` counts them). Every copy but the last
+  must have such a kill after it, before the next copy: two copies with no kill between
+  them were posted by one lkubot, which is a bug;
+- a run failed on a prep or post command in doubt: lkubot died while the command was on its
+  way or running, so it cannot tell whether it ran, and does not send it again.
+A start is never in doubt for long: it is sent again until the log shows which one ran.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -41,8 +44,6 @@ from tests.resilience.chaos import (
     is_summary,
 )
 
-NO_LOG = "but there is no log at"
-"""The run's message when the start it had saved as sent never reached the LPAR."""
 STOPPED_DURING_PREP = "lkubot stopped during the prep stage"
 STOPPED_WHILE_RUNNING = "lkubot stopped while it ran"
 """The sentences of a run that failed only because lkubot was killed with a stage command in
@@ -62,9 +63,9 @@ class Expected:
 
 def expected_after_kills(world: ChaosWorld, card: Card) -> Expected:
     """What a run killed at unknown moments may rightly end as: succeeded, or failed because
-    a kill left a prep or post command in doubt, or unknown because it left the start in
-    doubt (read from the run's own message, and only believed after a kill). A command is
-    noted before it is sent, so one in doubt may never have reached the LPAR."""
+    a kill left a prep or post command in doubt (read from the run's own message, and only
+    believed after a kill). A command is noted before it is sent, so one in doubt may never
+    have reached the LPAR."""
     with Store.open(world.db) as store:
         runs = store.runs_of(card.request_id)
     message = runs[0].last_error if runs else None
@@ -74,8 +75,6 @@ def expected_after_kills(world: ChaosWorld, card: Card) -> Expected:
         )
     if world.kills and message and STOPPED_WHILE_RUNNING in message:
         return Expected(RequestState.FAILED, because=STOPPED_WHILE_RUNNING)
-    if world.kills and message and NO_LOG in message:
-        return Expected(RequestState.UNKNOWN, operations=0, because=NO_LOG, blackout=False)
     return Expected()
 
 
@@ -146,13 +145,13 @@ def violations(world: ChaosWorld, card: Card, expected: Expected) -> list[str]:
     summaries = [m for m in thread if is_summary(m, card)]
     others = [m.text for m in thread if m not in statuses and m not in summaries]
     recorded = places.get(runs[0].id) if runs else None
-    killed = world.kills > 0
+    kills = world.kill_times
     found += _once(
-        f"{rid}: status message", statuses, recorded.status_ts if recorded else None, killed
+        f"{rid}: status message", statuses, recorded.status_ts if recorded else None, kills
     )
     if ended:
         found += _once(
-            f"{rid}: final summary", summaries, recorded.summary_ts if recorded else None, killed
+            f"{rid}: final summary", summaries, recorded.summary_ts if recorded else None, kills
         )
     elif summaries:
         found.append(f"{rid}: a summary was posted for a run that has not ended.")
@@ -171,23 +170,35 @@ def violations(world: ChaosWorld, card: Card, expected: Expected) -> list[str]:
     for kind, copies in posted.items():
         what = f"{rid}: {kind} notice in #{NOTICES}"
         if owed[kind]:
-            found += _once(what, copies, noticed[kind], killed)
+            found += _once(what, copies, noticed[kind], kills)
         elif copies:
             found.append(f"{what}: posted {len(copies)} times, not at all.")
     return found
 
 
-def _once(what: str, messages: list[Message], recorded_ts: str | None, killed: bool) -> list[str]:
-    """Exactly one message, the one lkubot recorded; or, after a kill, two where lkubot never
-    recorded the first (it died between Slack's post and its own save: the documented window)
-    and recorded the second."""
+IN_FLIGHT = 1.0
+"""Seconds before a kill that Slack may still have acted on a call the killed lkubot had
+sent (its request was on the wire): such a copy, too, was never recorded."""
+
+
+def _once(
+    what: str, messages: list[Message], recorded_ts: str | None, kills: list[float]
+) -> list[str]:
+    """One message, the one lkubot recorded. More copies only from the documented window:
+    each copy but the last was never recorded because its lkubot was killed between Slack's
+    post and its own save, so a kill comes after it (or at most `IN_FLIGHT` before it) and
+    before the next copy. Two copies with no kill between them came from one lkubot."""
     if not messages:
         return [f"{what}: none posted."]
     if recorded_ts != messages[-1].ts:
         return [f"{what}: the recorded ts {recorded_ts} is not the last one posted."]
-    if len(messages) == 1 or (len(messages) == 2 and killed):
-        return []
-    return [f"{what}: posted {len(messages)} times."]
+    for earlier, later in itertools.pairwise(messages):
+        if not any(float(earlier.ts) - IN_FLIGHT <= k < float(later.ts) for k in kills):
+            return [
+                f"{what}: posted {len(messages)} times; {later.ts} came with no kill after "
+                f"{earlier.ts}, so one lkubot posted both."
+            ]
+    return []
 
 
 def window_duplicates(world: ChaosWorld, card: Card) -> int:

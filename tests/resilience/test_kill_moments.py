@@ -29,7 +29,6 @@ from tests.resilience.chaos import (
     is_status,
 )
 from tests.resilience.invariants import (
-    NO_LOG,
     STOPPED_DURING_PREP,
     STOPPED_WHILE_RUNNING,
     Expected,
@@ -83,6 +82,10 @@ MOMENTS = {
     "during prep": Moment(
         _on_command(PREP),
         Expected(RequestState.FAILED, operations=0, because=STOPPED_DURING_PREP, blackout=False),
+    ),
+    # prep's command has its result saved: the next lkubot goes on from there.
+    "after prep, during the reading before the start": Moment(
+        _on_command("lparstat -i"), Expected()
     ),
     "right after the detached start": Moment(
         lambda w, card: w.tripwire_on_command(
@@ -181,11 +184,12 @@ async def test_killed_as_the_cancel_is_sent_the_run_ends_cancelled_and_cleaned_u
     assert not w.fleet.lpar(LPAR).state.lku_cleanup_pending
 
 
-async def test_killed_before_the_start_left_it_the_run_is_unknown_and_the_lpar_held(
+async def test_killed_before_the_start_left_the_next_lkubot_sends_it_and_the_run_succeeds(
     tmp_path,
 ) -> None:
     # The LPAR stops answering SSH right after the reading before the start: lkubot has noted
-    # the start as sent and keeps trying to reach the LPAR when it is killed.
+    # the start as sent and keeps trying to reach the LPAR when it is killed. The start is
+    # idempotent, so the next lkubot sends it again: the operation starts, once.
     async with chaos_world(tmp_path, lpars=1) as w:
         card = await w.approved_request(LPAR)
         lpar = w.fleet.lpar(LPAR)
@@ -199,12 +203,37 @@ async def test_killed_before_the_start_left_it_the_run_is_unknown_and_the_lpar_h
             await cut.fired()
         await w.until_step(f"{card.request_id}-1", "operation_sent")
         w.kill_bot()
+        assert not [c for c in lpar.commands if c.operation or c.start_refused], "not left yet"
         lpar.unreachable_until = None
         await w.restart_bot()
         settled = await w.settled(card)
         assert await w.stop_bot() == 0
 
-    expected = Expected(RequestState.UNKNOWN, operations=0, because=NO_LOG, blackout=False)
-    assert violations(w, card, expected) == []
+    assert violations(w, card, Expected()) == []
     assert settled
-    assert not [c for c in lpar.commands if c.operation], "never started, never sent again"
+    assert len([c for c in lpar.commands if c.operation]) == 1, "started exactly once"
+    assert not [c for c in lpar.commands if c.start_refused]
+
+
+async def test_killed_as_the_start_arrived_the_next_lkubot_sends_it_again_and_the_lpar_refuses(
+    tmp_path,
+) -> None:
+    # Killed as the LPAR received the start, before any line of the log was read: the next
+    # lkubot cannot tell whether it left, sends it again, and the LPAR's shell refuses it
+    # (the log exists). The run goes on from the log's first line.
+    async with chaos_world(tmp_path, lpars=1) as w:
+        card = await w.approved_request(LPAR)
+        lpar = w.fleet.lpar(LPAR)
+        async with w.tripwire_on_command(
+            LPAR, lambda c: c.operation is not None, what="the detached start received"
+        ) as wire:
+            await w.launch(card)
+            at = await wire.fired(within=WITHIN)
+        await w.restart_bot()
+        settled = await w.settled(card)
+        assert await w.stop_bot() == 0
+
+    assert violations(w, card, Expected()) == [], f"killed when {at}"
+    assert settled
+    starts = [c for c in lpar.commands if c.operation or c.start_refused]
+    assert [bool(c.operation) for c in starts] == [True, False], "started once, refused once"
