@@ -109,6 +109,8 @@ class Bot:
     background: TaskRegistry = field(default_factory=TaskRegistry)
     """What runs as long as the bot does: progress followers, the expiry sweeper."""
     reattached: list[str] = field(default_factory=list)
+    started_at: datetime = field(default_factory=utc_now)
+    """When this bot started: launches recorded from then on are its own to announce."""
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -162,7 +164,7 @@ class Bot:
                         channels=ChannelAllowList(config.channels),
                     )
                 )
-                bot = cls(app, workflow, services, engine, tasks)
+                bot = cls(app, workflow, services, engine, tasks, started_at=clock())
                 try:
                     parts = FollowerParts(client, engine, store, notifier)
                     await bot._start([make(parts) for make in followers], config)
@@ -181,17 +183,20 @@ class Bot:
         self.reattached = await self.engine.reattach()
         if self.reattached:
             log.info("reattached to %s", ", ".join(self.reattached))
-        self.background.spawn(self._catch_up(), name="Slack catch-up")
+        self.background.spawn(self.catch_up(), name="Slack catch-up")
         self.background.spawn(self._sweep(config.sweep_every), name="expiry sweeper")
 
-    async def _catch_up(self) -> None:
+    async def catch_up(self) -> None:
         """Show what an earlier bot recorded but did not get to show in Slack (it died, or was
-        waiting out 429s, between the two): cards behind their request, "launched" notices."""
+        waiting out 429s, between the two): cards behind their request, "launched" notices.
+        Only launches recorded before this bot started are owed: a launch of its own may
+        still be on its way to Slack (held back by 429s while the cards above are edited),
+        and posting it here too would show it twice."""
         store = self.services.store
         for request_id in await store.call(stale_cards):
             request = await store.call(Store.get_request, request_id)
             await self._quietly(self.workflow.refresh_card(request))
-        for request_id in await store.call(unannounced_launches):
+        for request_id in await store.call(unannounced_launches, before=self.started_at):
             request = await store.call(Store.get_request, request_id)
             await self.workflow.announce_launch(request)
 

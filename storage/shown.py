@@ -14,7 +14,7 @@ Call these through `AsyncStore.call` like `Store` methods:
     await store.call(record_notice, "LU-17", "launched", now, ts)
     await store.call(card_is_behind, "LU-17", request.version)
     await store.call(stale_cards)              # request ids whose card is behind
-    await store.call(unannounced_launches)     # request ids owed their "launched" notice
+    await store.call(unannounced_launches, before=started_at)  # owed their "launched" notice
     await store.call(runs_owing_notices)       # run ids owed their blackout or end notice
 """
 
@@ -92,15 +92,20 @@ def notice_ts(store: Store, subject: str, kind: NoticeKind) -> str | None:
     return str(row[0]) if row is not None and row[0] is not None else None
 
 
-def unannounced_launches(store: Store, *, limit: int = 100) -> list[str]:
-    """Launched requests whose "launched" notice is not done, oldest first."""
+def unannounced_launches(store: Store, *, before: datetime, limit: int = 100) -> list[str]:
+    """Requests launched before `before` whose "launched" notice is not done, oldest first.
+
+    A restarted bot passes its start time: what it launched itself, it announces itself, and
+    one of its launches still being announced (Slack holding the post back with 429s) is not
+    owed, or the catch-up would post that notice a second time."""
     return [
         row["id"]
         for row in store.db.query(
-            "SELECT id FROM requests r WHERE launched_at IS NOT NULL AND NOT EXISTS "
+            "SELECT id FROM requests r WHERE launched_at IS NOT NULL AND launched_at < ? "
+            "AND NOT EXISTS "
             "(SELECT 1 FROM notices n WHERE n.subject = r.id AND n.kind = 'launched') "
             "ORDER BY number LIMIT ?",
-            [limit],
+            [to_text(before), limit],
         )
     ]
 

@@ -12,6 +12,7 @@ from liveupdate.requests import Request, RequestState
 from lpar.inventory import load_inventory
 from sim.aix import Fleet
 from sim.slack import EmulatorConfig, SlackEmulator
+from storage.shown import notice_ts
 from storage.store import Store
 
 from .world import (
@@ -107,3 +108,42 @@ async def test_a_restart_mid_run_reattaches_and_posts_nothing_twice(tmp_path) ->
 async def _request(tmp_path: Path) -> Request:
     with Store.open(tmp_path / "lkubot.db") as store:
         return store.get_request("LU-1")
+
+
+async def test_the_start_up_catch_up_leaves_a_launch_of_this_bot_to_its_own_notice(
+    tmp_path,
+) -> None:
+    # A restarted bot's catch-up looks for launches owed their "launched" notice only after
+    # it has edited the cards left behind, which takes a while when Slack answers 429. A
+    # launch this bot made in the meantime, whose notice Slack is holding back, is the
+    # launch's own to announce: the catch-up must not post it as well.
+    async with world(tmp_path) as w:
+        slack = w.slack
+        await slack.slash("carol", CHANNEL, "/lku", f"preview {TEST}")
+        card = await w.card("LU-1")
+        await slack.click("alice", card, "approve", value="LU-1")
+        await slack.wait_for(
+            lambda: has_button(slack.state.find_message(card.ts).blocks, "launch"), within=WITHIN
+        )
+        slack.inject_rate_limit("chat.postMessage", seconds=30)
+        await slack.click("carol", card, "launch", value="LU-1")
+        await slack.wait_for(
+            lambda: any(
+                c.status == 429 and str(c.args.get("text", "")).startswith(":rocket: *LU-1*")
+                for c in slack.calls_to("chat.postMessage")
+            ),
+            within=WITHIN,
+            what="the launched notice held back by a 429",
+        )
+
+        await w.bot.catch_up()
+        # The click's work ends once its notice is posted (after the storm) and recorded.
+        await w.bot.tasks.wait_idle(within=WITHIN)
+
+        posted = [
+            m.ts
+            for m in slack.state.channel_messages("prod-ops")
+            if m.text.startswith(":rocket: *LU-1*")
+        ]
+        recorded = await w.bot.services.store.call(notice_ts, "LU-1", "launched")
+        assert posted == [recorded]

@@ -50,15 +50,26 @@ def test_a_card_never_recorded_is_taken_as_up_to_date(store: Store, policy) -> N
     assert stale_cards(store) == []
 
 
+STARTED = LATER + timedelta(seconds=1)
+"""When the restarted bot that looks for notices owed started, after the launch."""
+
+
 def test_a_launch_owes_its_notice_until_it_is_done_once(store: Store, policy) -> None:
     request_id, _ = launched(store, policy)
-    assert unannounced_launches(store) == [request_id]
+    assert unannounced_launches(store, before=STARTED) == [request_id]
     assert not notice_done(store, request_id, "launched")
     record_notice(store, request_id, "launched", LATER, "1700000300.000100")
     record_notice(store, request_id, "launched", LATER, "1700000301.000100")  # again: harmless
     assert notice_done(store, request_id, "launched")
     assert notice_ts(store, request_id, "launched") == "1700000300.000100"
-    assert unannounced_launches(store) == []
+    assert unannounced_launches(store, before=STARTED) == []
+
+
+def test_a_bot_owes_no_notice_for_a_launch_it_made_itself(store: Store, policy) -> None:
+    # Launched at LATER by the bot that started then: that bot announces it itself, so its
+    # own catch-up must not post it as well while Slack holds the first post back.
+    launched(store, policy)
+    assert unannounced_launches(store, before=LATER) == []
 
 
 def test_a_run_owes_its_blackout_notice_then_its_end_notice(store: Store, policy) -> None:
@@ -90,7 +101,7 @@ def test_a_database_from_before_these_records_owes_nothing_for_its_past(
         )
         store.db.conn.commit()
     with Store.open(db_path) as upgraded:
-        assert unannounced_launches(upgraded) == []
+        assert unannounced_launches(upgraded, before=STARTED) == []
         assert runs_owing_notices(upgraded) == []
         assert stale_cards(upgraded) == []
         assert notice_done(upgraded, request_id, "launched")
