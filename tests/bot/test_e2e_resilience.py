@@ -119,12 +119,7 @@ async def test_the_start_up_catch_up_leaves_a_launch_of_this_bot_to_its_own_noti
     # launch's own to announce: the catch-up must not post it as well.
     async with world(tmp_path) as w:
         slack = w.slack
-        await slack.slash("carol", CHANNEL, "/lku", f"preview {TEST}")
-        card = await w.card("LU-1")
-        await slack.click("alice", card, "approve", value="LU-1")
-        await slack.wait_for(
-            lambda: has_button(slack.state.find_message(card.ts).blocks, "launch"), within=WITHIN
-        )
+        card = await w.approved(TEST)
         slack.inject_rate_limit("chat.postMessage", seconds=30)
         await slack.click("carol", card, "launch", value="LU-1")
         await slack.wait_for(

@@ -65,9 +65,9 @@ class World:
             CHANNEL, predicate, thread_ts=card.ts, within=within
         )
 
-    async def launched(self, lpar: str, request_id: str = "LU-1") -> Message:
-        """Preview `lpar` (of the one-approval test group) as carol, approve as alice, launch
-        as carol; returns the request card."""
+    async def approved(self, lpar: str, request_id: str = "LU-1") -> Message:
+        """Preview `lpar` (of the one-approval test group) as carol and approve it as alice,
+        until the card offers [Launch]; returns the request card."""
         await self.slack.slash("carol", CHANNEL, "/lku", f"preview {lpar}")
         card = await self.card(request_id)
         await self.slack.click("alice", card, "approve", value=request_id)
@@ -76,6 +76,11 @@ class World:
             within=WITHIN,
             what=f"[Launch] on the card of {request_id}",
         )
+        return card
+
+    async def launched(self, lpar: str, request_id: str = "LU-1") -> Message:
+        """`approved`, then launched as carol; returns the request card."""
+        card = await self.approved(lpar, request_id)
         await self.slack.click("carol", card, "launch", value=request_id)
         return card
 

@@ -7,22 +7,55 @@ import asyncio
 from pathlib import Path
 
 from liveupdate.phases import TOTAL_PHASES
-from liveupdate.requests import RequestState
-from liveupdate.runs import RunState
+from liveupdate.requests import Request, RequestState
+from liveupdate.runs import Run, RunState
 from lpar.progress import (
     CommandFinished,
     CommandOutcome,
     CommandStarted,
     PhaseReached,
+    RolloutEnded,
     RunEnded,
     RunUnknown,
+    Stage,
     StageFinished,
     StageStarted,
 )
 from sim.aix import CommandRecord
 from storage.store import AsyncStore, Store
 from tests.lpar.conftest import WAIT
-from tests.lpar.harness import Recorder, keys, world
+from tests.lpar.harness import Recorder, World, keys, world
+
+PREP = ("stopsrc -s pfcdaemon", "stopsrc -s IBM.DRMd")
+POST = ("startsrc -s pfcdaemon", "startsrc -s IBM.DRMd")
+
+
+def _ids(request: Request, run: Run) -> dict[str, object]:
+    """What every journal step of `run` carries."""
+    return {"request_id": request.id, "run_id": run.id, "lpar": run.lpar, "at": run.started_at}
+
+
+async def _first_command_done(
+    w: World, request: Request, run: Run, stage: Stage, commands: tuple[str, ...]
+) -> None:
+    """The journal of an lkubot that saved the first command's result of `stage` and died."""
+    ids = _ids(request, run)
+    done = CommandOutcome(command=commands[0], exit_status=0)
+    await w.note(
+        run,
+        StageStarted(**ids, stage=stage, commands=commands),
+        CommandStarted(**ids, stage=stage, index=1, command=commands[0]),
+        CommandFinished(**ids, stage=stage, index=1, outcome=done),
+    )
+
+
+async def _taken_up(w: World, request: Request) -> tuple[Recorder, RolloutEnded]:
+    """A new engine (a restarted lkubot) takes up `request` and drives it to its end."""
+    engine = w.engine()
+    async with Recorder().listening(engine) as recorder:
+        await engine.reattach()
+        ended = await recorder.ended(request.id)
+    return recorder, ended
 
 
 async def test_a_new_engine_reattaches_to_the_run_the_old_one_started(tmp_path: Path) -> None:
@@ -74,10 +107,7 @@ async def test_a_start_that_never_left_is_sent_again_and_the_run_succeeds(
     async with world(tmp_path) as w:
         request, _ = await w.sent_without_log(w.engine(), "lpar001")
 
-        engine = w.engine()
-        async with Recorder().listening(engine) as recorder:
-            await engine.reattach()
-            ended = await recorder.ended(request.id)
+        recorder, ended = await _taken_up(w, request)
 
         assert ended.outcome == "succeeded"
         assert recorder.of(RunUnknown) == []
@@ -97,10 +127,7 @@ async def test_a_start_that_did_leave_is_sent_again_refused_by_the_shell_and_fol
         request, run = await w.sent_without_log(w.engine(), "lpar001")
         await w.send_noted_start(run)
 
-        engine = w.engine()
-        async with Recorder().listening(engine) as recorder:
-            await engine.reattach()
-            ended = await recorder.ended(request.id)
+        recorder, ended = await _taken_up(w, request)
 
         assert ended.outcome == "succeeded"
         assert w.operations("lpar001") == ["geninstall -k -d /mnt/7300-03-01 update_all"]
@@ -171,19 +198,12 @@ async def test_a_run_interrupted_during_prep_fails_without_sending_anything_agai
 ) -> None:
     async with world(tmp_path) as w:
         request, run = await w.launched_in_storage(w.engine(), "lpar001")
-        for step in (
-            StageStarted(
-                request_id=request.id, run_id=run.id, lpar=run.lpar, at=run.started_at,
-                stage="prep", commands=("stopsrc -s pfcdaemon",),
-            ),
-            CommandStarted(
-                request_id=request.id, run_id=run.id, lpar=run.lpar, at=run.started_at,
-                stage="prep", index=1, command="stopsrc -s pfcdaemon",
-            ),
-        ):  # fmt: skip
-            await w.store.call(
-                Store.record_run_step, run.id, step.type, step.model_dump_json(), run.started_at
-            )
+        ids = _ids(request, run)
+        await w.note(
+            run,
+            StageStarted(**ids, stage="prep", commands=PREP[:1]),
+            CommandStarted(**ids, stage="prep", index=1, command=PREP[0]),
+        )
 
         sent_before = len(w.fleet.lpar("lpar001").commands)
         engine = w.engine()
@@ -252,10 +272,6 @@ async def test_two_lkubots_on_one_database_send_a_run_start_once(tmp_path: Path)
         assert len(claims) == 1
 
 
-PREP = ("stopsrc -s pfcdaemon", "stopsrc -s IBM.DRMd")
-POST = ("startsrc -s pfcdaemon", "startsrc -s IBM.DRMd")
-
-
 async def test_a_run_interrupted_between_two_prep_commands_goes_on_with_the_next(
     tmp_path: Path,
 ) -> None:
@@ -264,21 +280,10 @@ async def test_a_run_interrupted_between_two_prep_commands_goes_on_with_the_next
     async with world(tmp_path) as w:
         lpar = w.fleet.lpar("lpar001")
         request, run = await w.launched_in_storage(w.engine(), "lpar001")
-        ids = {"request_id": request.id, "run_id": run.id, "lpar": run.lpar, "at": run.started_at}
-        await w.note(
-            run,
-            StageStarted(**ids, stage="prep", commands=PREP),
-            CommandStarted(**ids, stage="prep", index=1, command=PREP[0]),
-            CommandFinished(
-                **ids, stage="prep", index=1, outcome=CommandOutcome(command=PREP[0], exit_status=0)
-            ),
-        )
+        await _first_command_done(w, request, run, "prep", PREP)
         lpar.state.subsystems["pfcdaemon"] = False  # what the first command did
 
-        engine = w.engine()
-        async with Recorder().listening(engine) as recorder:
-            await engine.reattach()
-            ended = await recorder.ended(request.id)
+        recorder, ended = await _taken_up(w, request)
 
         assert ended.outcome == "succeeded"
         assert w.received("lpar001", "stopsrc") == [PREP[1]]
@@ -294,7 +299,7 @@ async def test_a_prep_stage_ended_in_doubt_never_starts_the_operation_after_a_re
     # died before saving the run's end: the next one ends it failed, and starts nothing.
     async with world(tmp_path) as w:
         request, run = await w.launched_in_storage(w.engine(), "lpar001")
-        ids = {"request_id": request.id, "run_id": run.id, "lpar": run.lpar, "at": run.started_at}
+        ids = _ids(request, run)
         await w.note(
             run,
             StageStarted(**ids, stage="prep", commands=PREP),
@@ -302,10 +307,7 @@ async def test_a_prep_stage_ended_in_doubt_never_starts_the_operation_after_a_re
             StageFinished(**ids, stage="prep", ok=False, detail="in doubt"),
         )
 
-        engine = w.engine()
-        async with Recorder().listening(engine) as recorder:
-            await engine.reattach()
-            ended = await recorder.ended(request.id)
+        recorder, ended = await _taken_up(w, request)
 
         assert ended.outcome == "failed"
         [run_ended] = recorder.of(RunEnded)
@@ -325,21 +327,10 @@ async def test_a_run_interrupted_between_two_post_commands_goes_on_with_the_next
         lpar.state.subsystems.update({"pfcdaemon": False, "IBM.DRMd": False})  # prep did
         request, run = await w.sent_without_log(w.engine(), "lpar001")
         run = await w.followed_to_the_end(run)
-        ids = {"request_id": request.id, "run_id": run.id, "lpar": run.lpar, "at": run.started_at}
-        await w.note(
-            run,
-            StageStarted(**ids, stage="post", commands=POST),
-            CommandStarted(**ids, stage="post", index=1, command=POST[0]),
-            CommandFinished(
-                **ids, stage="post", index=1, outcome=CommandOutcome(command=POST[0], exit_status=0)
-            ),
-        )
+        await _first_command_done(w, request, run, "post", POST)
         lpar.state.subsystems["pfcdaemon"] = True  # what the first command did
 
-        engine = w.engine()
-        async with Recorder().listening(engine) as recorder:
-            await engine.reattach()
-            ended = await recorder.ended(request.id)
+        _, ended = await _taken_up(w, request)
 
         assert ended.outcome == "succeeded"
         assert w.received("lpar001", "startsrc") == [POST[1]]
@@ -353,17 +344,14 @@ async def test_a_post_command_in_doubt_fails_the_run_naming_it_and_is_not_sent_a
     async with world(tmp_path) as w:
         request, run = await w.sent_without_log(w.engine(), "lpar001")
         run = await w.followed_to_the_end(run)
-        ids = {"request_id": request.id, "run_id": run.id, "lpar": run.lpar, "at": run.started_at}
+        ids = _ids(request, run)
         await w.note(
             run,
             StageStarted(**ids, stage="post", commands=POST),
             CommandStarted(**ids, stage="post", index=1, command=POST[0]),
         )
 
-        engine = w.engine()
-        async with Recorder().listening(engine) as recorder:
-            await engine.reattach()
-            ended = await recorder.ended(request.id)
+        recorder, ended = await _taken_up(w, request)
 
         assert ended.outcome == "failed"
         [run_ended] = recorder.of(RunEnded)

@@ -51,6 +51,8 @@ class Moment:
     duplicates: int = 0
     """Messages posted twice: only the documented window (Slack posted, lkubot died before
     saving the ts) may show one."""
+    refused: int = 0
+    """Starts sent again that the LPAR's shell refused (the first had got there)."""
 
 
 def _on_command(text: str) -> Arm:
@@ -87,11 +89,14 @@ MOMENTS = {
     "after prep, during the reading before the start": Moment(
         _on_command("lparstat -i"), Expected()
     ),
+    # Killed before any line of the log was read: the next lkubot cannot tell whether the
+    # start got there, sends it again, and the LPAR's shell refuses it (the log exists).
     "right after the detached start": Moment(
         lambda w, card: w.tripwire_on_command(
             card.lpar, lambda c: c.operation is not None, what="the detached start received"
         ),
         Expected(),
+        refused=1,
     ),
     "mid-run, as the status message shows a phase": Moment(
         _on_call(
@@ -150,6 +155,8 @@ async def test_killed_and_restarted_the_run_ends_as_if_nothing_happened(
         assert violations(w, card, kill.expected) == [], f"killed when {at}"
         assert settled
         assert window_duplicates(w, card) == kill.duplicates, f"killed when {at}"
+        refused = [c for c in w.fleet.lpar(card.lpar).commands if c.start_refused]
+        assert len(refused) == kill.refused, f"killed when {at}"
 
 
 async def test_killed_as_the_cancel_is_sent_the_run_ends_cancelled_and_cleaned_up(
@@ -213,27 +220,3 @@ async def test_killed_before_the_start_left_the_next_lkubot_sends_it_and_the_run
     assert settled
     assert len([c for c in lpar.commands if c.operation]) == 1, "started exactly once"
     assert not [c for c in lpar.commands if c.start_refused]
-
-
-async def test_killed_as_the_start_arrived_the_next_lkubot_sends_it_again_and_the_lpar_refuses(
-    tmp_path,
-) -> None:
-    # Killed as the LPAR received the start, before any line of the log was read: the next
-    # lkubot cannot tell whether it left, sends it again, and the LPAR's shell refuses it
-    # (the log exists). The run goes on from the log's first line.
-    async with chaos_world(tmp_path, lpars=1) as w:
-        card = await w.approved_request(LPAR)
-        lpar = w.fleet.lpar(LPAR)
-        async with w.tripwire_on_command(
-            LPAR, lambda c: c.operation is not None, what="the detached start received"
-        ) as wire:
-            await w.launch(card)
-            at = await wire.fired(within=WITHIN)
-        await w.restart_bot()
-        settled = await w.settled(card)
-        assert await w.stop_bot() == 0
-
-    assert violations(w, card, Expected()) == [], f"killed when {at}"
-    assert settled
-    starts = [c for c in lpar.commands if c.operation or c.start_refused]
-    assert [bool(c.operation) for c in starts] == [True, False], "started once, refused once"
